@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Entry point of the `samsa` command; the implementation is compiled TypeScript.
+import { main } from '../dist/src/main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (typeof code === 'number') process.exitCode = code;
+  },
+  (err) => {
+    console.error(`samsa: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the third-party programs the test suite drives (real Kafka clients
+# from Debian). Idempotent: does nothing when everything is present.
+set -euo pipefail
+
+need=()
+command -v kcat >/dev/null 2>&1 || need+=(kcat)
+/usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || need+=(python3-confluent-kafka)
+/usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || need+=(python3-kafka)
+/usr/bin/python3 -c 'import snappy' >/dev/null 2>&1 || need+=(python3-snappy)
+/usr/bin/python3 -c 'import lz4' >/dev/null 2>&1 || need+=(python3-lz4)
+/usr/bin/python3 -c 'import zstandard' >/dev/null 2>&1 || need+=(python3-zstandard)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-test-deps: missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+
+echo "install-test-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
