@@ -1,1 +1,23 @@
-export {};
+// Public surface of @samsa/storage.
+export { type Clock, systemClock, ManualClock } from './clock.js';
+export { StorageError, OffsetOutOfRangeError } from './errors.js';
+export { type Fs, type FsFile, type FsStat, nodeFs } from './fs.js';
+export { assert, InvariantError } from './invariant.js';
+export { type LogConfig, defaultLogConfig, logConfigFromTopicConfigs, validateLogConfig, hasDeletePolicy } from './log-config.js';
+export { LogManager, type LogManagerOptions, type StorageLogger } from './log-manager.js';
+export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './offset-index.js';
+export {
+  PartitionLog,
+  type PartitionLogOptions,
+  type AppendResult,
+  type ReadResult,
+  type OpenInfo,
+  CLEAN_SHUTDOWN_FILE,
+  LOG_START_OFFSET_FILE,
+  partitionDirName,
+  parsePartitionDirName,
+} from './partition-log.js';
+export { scanBatches, type ScannedBatch, type ScanResult, type ScanStop } from './recovery.js';
+export { planRetention, type RetentionPlan, type RetentionParams, type SegmentSummary } from './retention.js';
+export { LogSegment, segmentFilePath, parseSegmentFileName } from './segment.js';
+export { TimeIndex, TIME_INDEX_ENTRY_SIZE, type TimestampOffset } from './time-index.js';

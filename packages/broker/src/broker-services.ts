@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { BrokerConfig } from './config/broker-config.js';
+import type { AppendNotifier } from './fetch/append-notifier.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
+import type { TopicManager } from './topic-manager.js';
+
+/** A host and port clients should use to reach this broker. */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The broker's state and services that request handlers use. One instance per broker. */
+export interface BrokerServices {
+  readonly nodeId: number;
+  readonly config: BrokerConfig;
+  readonly metadata: MetadataStore;
+  readonly topics: TopicManager;
+  readonly notifier: AppendNotifier;
+  readonly logger: Logger;
+  readonly logDirs: readonly string[];
+  /** The advertised endpoint of the listener a connection came in on (clients must reconnect there). */
+  advertisedEndpoint(listenerName: string): Endpoint;
+  /** Versions served, for ApiVersions. */
+  supportedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
+}
+
+/** The leader epoch of every partition while Samsa runs as a single node (replication will move it). */
+export const SINGLE_NODE_LEADER_EPOCH = 0;

@@ -1,0 +1,152 @@
+/**
+ * A Samsa broker: listeners, request router, topic metadata and partition
+ * logs in one process. Single-node mode: this node is every partition's
+ * leader and the controller; topic metadata lives in a file in the first log
+ * dir (see metadata/metadata-store.ts).
+ */
+import { mkdir } from 'node:fs/promises';
+import { pino, type Logger } from 'pino';
+import { LogManager } from '@samsa/storage';
+import type { BrokerServices, Endpoint } from './broker-services.js';
+import type { BrokerConfig } from './config/broker-config.js';
+import { TopicConfigs } from './config/effective-config.js';
+import { AppendNotifier } from './fetch/append-notifier.js';
+import { alterConfigsHandler, incrementalAlterConfigsHandler } from './handlers/alter-configs.js';
+import { apiVersionsHandler } from './handlers/api-versions.js';
+import { createPartitionsHandler } from './handlers/create-partitions.js';
+import { createTopicsHandler } from './handlers/create-topics.js';
+import { deleteRecordsHandler } from './handlers/delete-records.js';
+import { deleteTopicsHandler } from './handlers/delete-topics.js';
+import { describeClusterHandler } from './handlers/describe-cluster.js';
+import { describeConfigsHandler } from './handlers/describe-configs.js';
+import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { fetchHandler } from './handlers/fetch.js';
+import { listOffsetsHandler } from './handlers/list-offsets.js';
+import { metadataHandler } from './handlers/metadata.js';
+import { produceHandler } from './handlers/produce.js';
+import { FileMetadataStore } from './metadata/metadata-store.js';
+import { Listener } from './network/listener.js';
+import { Router } from './router.js';
+import { TopicManager } from './topic-manager.js';
+
+export interface BrokerStartOptions {
+  logger?: Logger;
+}
+
+/** Requests read from one connection but not yet answered, before reading from it pauses. */
+const MAX_IN_FLIGHT_PER_CONNECTION = 100;
+
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  readonly #listeners: Listener[];
+  readonly #logs: LogManager;
+  readonly #notifier: AppendNotifier;
+  #stopping: Promise<void> | null = null;
+
+  private constructor(config: BrokerConfig, logger: Logger, listeners: Listener[], logs: LogManager, notifier: AppendNotifier) {
+    this.config = config;
+    this.logger = logger;
+    this.#listeners = listeners;
+    this.#logs = logs;
+    this.#notifier = notifier;
+  }
+
+  static async start(config: BrokerConfig, opts: BrokerStartOptions = {}): Promise<Broker> {
+    const logger = opts.logger ?? pino({ name: 'samsa', level: process.env.SAMSA_LOG_LEVEL ?? 'info' });
+    const logDirs = config.logDirs;
+    for (const dir of logDirs) await mkdir(dir, { recursive: true });
+    const metadata = await FileMetadataStore.open(logDirs[0], { clusterId: config.clusterId ?? undefined });
+    const logs = await LogManager.open({
+      logDirs,
+      defaultConfig: TopicConfigs.toLogConfig(new Map(), config),
+      log: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
+    });
+    const topics = new TopicManager(metadata, logs, config);
+    await topics.reconcile();
+    const notifier = new AppendNotifier();
+    const router = new Router();
+    const advertised = new Map<string, Endpoint>();
+    const listeners: Listener[] = [];
+    const services: BrokerServices = {
+      nodeId: config.nodeId,
+      config,
+      metadata,
+      topics,
+      notifier,
+      logger,
+      logDirs,
+      advertisedEndpoint: (listenerName) => advertised.get(listenerName) ?? advertised.values().next().value ?? { host: '127.0.0.1', port: 9092 },
+      supportedVersions: () => router.supportedVersions(),
+    };
+    for (const make of [
+      produceHandler,
+      fetchHandler,
+      listOffsetsHandler,
+      metadataHandler,
+      apiVersionsHandler,
+      createTopicsHandler,
+      deleteTopicsHandler,
+      deleteRecordsHandler,
+      describeConfigsHandler,
+      alterConfigsHandler,
+      describeLogDirsHandler,
+      createPartitionsHandler,
+      incrementalAlterConfigsHandler,
+      describeClusterHandler,
+    ] as const) {
+      router.register(make(services) as Parameters<Router['register']>[0]);
+    }
+
+    let nextConnectionId = 0;
+    const handleFrame = router.handleFrame.bind(router);
+    for (const spec of config.listeners) {
+      const listener = new Listener(
+        spec,
+        handleFrame,
+        {
+          maxFrameBytes: config.socketRequestMaxBytes,
+          maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
+          idleTimeoutMs: config.connectionsMaxIdleMs,
+          onError: (conn, err) => logger.warn({ connection: conn.id, remote: `${conn.remoteAddress}:${conn.remotePort}`, err: String(err) }, 'closing connection after a bad request'),
+        },
+        () => ++nextConnectionId,
+      );
+      await listener.listen();
+      listeners.push(listener);
+    }
+    for (const listener of listeners) {
+      const adv = config.advertisedListeners.find((a) => a.name === listener.spec.name);
+      advertised.set(listener.spec.name, {
+        host: adv?.host || listener.spec.host || '127.0.0.1',
+        port: adv && adv.port !== 0 ? adv.port : listener.port,
+      });
+    }
+    logs.startBackgroundTasks();
+    const broker = new Broker(config, logger, listeners, logs, notifier);
+    for (const listener of listeners) {
+      logger.info(
+        { listener: listener.spec.name, dataDirs: logDirs, clusterId: metadata.clusterId, nodeId: config.nodeId },
+        `listening on ${listener.spec.host || '0.0.0.0'}:${listener.port} (${listener.spec.securityProtocol}), data in ${logDirs.join(', ')}`,
+      );
+    }
+    return broker;
+  }
+
+  /** Ports actually bound, in listener order (useful with port 0). */
+  get ports(): number[] {
+    return this.#listeners.map((l) => l.port);
+  }
+
+  /** Clean shutdown: stop accepting, end long polls, flush and close every log (writes the clean-shutdown marker). */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.logger.info('shutting down');
+      this.#notifier.wakeAll();
+      await Promise.all(this.#listeners.map((l) => l.close()));
+      await this.#logs.close();
+      this.logger.info('shut down cleanly');
+    })();
+    return this.#stopping;
+  }
+}

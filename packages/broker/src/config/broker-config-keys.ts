@@ -1,0 +1,417 @@
+// Broker-level configs Samsa reads now or soon, with Kafka's names, types,
+// defaults, valid values and dynamic update modes (Kafka 3.9 reference, as in
+// topic-config.ts).
+//
+// Deliberate deviations from Kafka's defaults, each because Samsa is a single
+// node that should be safe to start on a laptop (docs/configuration.md lists
+// them for users):
+//   - node.id defaults to 0 (Kafka: required); broker.id is accepted as its alias;
+//   - listeners defaults to PLAINTEXT://127.0.0.1:9092 (Kafka: every interface);
+//   - log.dir defaults to ./data (Kafka: /tmp/kafka-logs, which tmp cleaners erase);
+//   - offsets.topic.replication.factor, transaction.state.log.replication.factor
+//     and transaction.state.log.min.isr default to 1 (Kafka: 3, 3, 2, which a
+//     single node can never satisfy);
+//   - listeners, advertised.listeners and listener.security.protocol.map are
+//     read-only (Kafka: per-broker), because sockets are not rebound live;
+//   - cluster.id is a Samsa key; Kafka keeps the id in meta.properties,
+//     written by `kafka-storage format`.
+//
+// Configs marked `ignored` are accepted so a Kafka server.properties loads
+// unchanged, and have no effect: thread-pool sizes mean nothing in a Node
+// process with one event loop, and controller settings mean nothing in a
+// single node that is always its own controller.
+
+import {
+  atLeast,
+  between,
+  ConfigDef,
+  custom,
+  LONG_MAX_TEXT,
+  listOf,
+  oneOf,
+  type ConfigKey,
+} from './config-def.js';
+import {
+  CLEANUP_POLICIES,
+  COMPRESSION_TYPES,
+  gzipLevel,
+  lz4Level,
+  TIMESTAMP_TYPES,
+  zstdLevel,
+  type BrokerSynonym,
+} from './topic-config.js';
+
+/** Kafka's Integer.MAX_VALUE, the "unlimited" default of several int configs. */
+const INT_MAX_TEXT = '2147483647';
+
+/** Cluster ids are Kafka Uuids in URL-safe base64 in practice; any URL-safe token is accepted. */
+const clusterIdRule = custom('[A-Za-z0-9_-]+', (p) =>
+  /^[A-Za-z0-9_-]+$/.test(p.value as string) ? undefined : 'Cluster id must be non-empty and use only A-Z, a-z, 0-9, _ and -',
+);
+
+/** Samsa has no remote storage manager; accepting `true` would silently keep data local. */
+const noTieredStorage = custom('[false]', (p) =>
+  p.value === false ? undefined : 'Samsa does not support tiered storage; this must be false',
+);
+
+/** The broker config definitions. */
+export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
+  // -- Identity and listeners ------------------------------------------------
+  {
+    name: 'node.id', type: 'int', default: '0', validator: atLeast(0), importance: 'high', dynamic: 'read-only',
+    doc: 'Id of this node. Samsa defaults to 0 because it runs as one node; broker.id is accepted as an alias.',
+  },
+  {
+    name: 'broker.id', type: 'int', default: null, validator: atLeast(0), importance: 'high', dynamic: 'read-only',
+    doc: 'Legacy name of node.id. If both are set they must be equal.',
+  },
+  {
+    name: 'cluster.id', type: 'string', default: null, validator: clusterIdRule, importance: 'high', dynamic: 'read-only',
+    doc: 'Samsa extension: the cluster id reported in Metadata. When unset, the broker generates one on first start and keeps it in its data directory.',
+  },
+  { name: 'broker.rack', type: 'string', default: null, importance: 'medium', dynamic: 'read-only', doc: 'Rack of this broker, reported in Metadata.' },
+  {
+    name: 'process.roles', type: 'list', default: 'broker,controller', validator: listOf('broker', 'controller'), importance: 'high',
+    dynamic: 'read-only', ignored: true, doc: 'KRaft roles. Samsa is always a combined broker and controller.',
+  },
+  {
+    name: 'controller.listener.names', type: 'list', default: null, importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'KRaft controller listeners. Samsa has no separate controller.',
+  },
+  {
+    name: 'controller.quorum.voters', type: 'list', default: '', importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'KRaft quorum voters. Samsa has no controller quorum.',
+  },
+  {
+    name: 'controller.quorum.bootstrap.servers', type: 'list', default: '', importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'KRaft quorum bootstrap servers. Samsa has no controller quorum.',
+  },
+  {
+    name: 'listeners', type: 'string', default: 'PLAINTEXT://127.0.0.1:9092', importance: 'high', dynamic: 'read-only',
+    doc: 'Comma-separated NAME://host:port addresses to listen on. An empty host means every interface. Samsa defaults to loopback only.',
+  },
+  {
+    name: 'advertised.listeners', type: 'string', default: null, importance: 'high', dynamic: 'read-only',
+    doc: 'Addresses given to clients in Metadata, when they differ from listeners. Defaults to listeners.',
+  },
+  {
+    name: 'listener.security.protocol.map', type: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    importance: 'low', dynamic: 'read-only', doc: 'Security protocol of each listener name, as NAME:PROTOCOL pairs.',
+  },
+  {
+    name: 'inter.broker.listener.name', type: 'string', default: null, importance: 'medium', dynamic: 'read-only', ignored: true,
+    doc: 'Listener used between brokers. Unused by a single node.',
+  },
+
+  // -- Network and request limits --------------------------------------------
+  {
+    name: 'num.network.threads', type: 'int', default: '3', validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide', ignored: true,
+    doc: 'Network thread count in Kafka. Samsa serves sockets from the Node event loop.',
+  },
+  {
+    name: 'num.io.threads', type: 'int', default: '8', validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide', ignored: true,
+    doc: 'Request handler thread count in Kafka. Samsa handles requests on the Node event loop.',
+  },
+  {
+    name: 'background.threads', type: 'int', default: '10', validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide', ignored: true,
+    doc: 'Background thread count in Kafka. Samsa schedules background work on the event loop.',
+  },
+  {
+    name: 'num.replica.fetchers', type: 'int', default: '1', importance: 'high', dynamic: 'cluster-wide', ignored: true,
+    doc: 'Replica fetcher thread count in Kafka. Unused by a single node.',
+  },
+  {
+    name: 'num.recovery.threads.per.data.dir', type: 'int', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide',
+    ignored: true, doc: 'Log recovery thread count in Kafka. Samsa recovers logs on the event loop.',
+  },
+  {
+    name: 'queued.max.requests', type: 'int', default: '500', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Requests read from sockets but not yet answered, across connections, before the broker stops reading.',
+  },
+  { name: 'socket.send.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', doc: 'SO_SNDBUF of accepted sockets; -1 keeps the OS default.' },
+  { name: 'socket.receive.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', doc: 'SO_RCVBUF of accepted sockets; -1 keeps the OS default.' },
+  {
+    name: 'socket.request.max.bytes', type: 'int', default: '104857600', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Largest request frame accepted; a larger size prefix closes the connection.',
+  },
+  { name: 'socket.listen.backlog.size', type: 'int', default: '50', validator: atLeast(1), importance: 'medium', dynamic: 'read-only', doc: 'Accept backlog of listening sockets.' },
+  {
+    name: 'connections.max.idle.ms', type: 'long', default: '600000', importance: 'medium', dynamic: 'read-only',
+    doc: 'Idle connections are closed after this long.',
+  },
+  { name: 'max.connections', type: 'int', default: INT_MAX_TEXT, validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide', doc: 'Most connections the broker accepts at once.' },
+  {
+    name: 'max.connections.per.ip', type: 'int', default: INT_MAX_TEXT, validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Most connections accepted from one IP address.',
+  },
+  {
+    name: 'message.max.bytes', type: 'int', default: '1048588', validator: atLeast(0), importance: 'high', dynamic: 'cluster-wide',
+    doc: 'Largest record batch (after compression) accepted; the default for max.message.bytes.',
+  },
+  {
+    name: 'fetch.max.bytes', type: 'int', default: '57671680', validator: atLeast(1024), importance: 'medium', dynamic: 'read-only',
+    doc: 'Most bytes returned by one Fetch response.',
+  },
+  {
+    name: 'replica.fetch.max.bytes', type: 'int', default: '1048576', validator: atLeast(0), importance: 'medium', dynamic: 'read-only',
+    doc: 'Bytes a follower fetches per partition and request.',
+  },
+  {
+    name: 'replica.lag.time.max.ms', type: 'long', default: '30000', importance: 'high', dynamic: 'read-only',
+    doc: 'A follower that has not caught up for this long leaves the ISR.',
+  },
+  {
+    name: 'max.incremental.fetch.session.cache.slots', type: 'int', default: '1000', validator: atLeast(0), importance: 'medium',
+    dynamic: 'read-only', doc: 'Most incremental fetch sessions kept.',
+  },
+
+  // -- Topic creation and replication defaults -------------------------------
+  { name: 'auto.create.topics.enable', type: 'boolean', default: 'true', importance: 'high', dynamic: 'read-only', doc: 'Create unknown topics when a client asks for their metadata.' },
+  { name: 'delete.topic.enable', type: 'boolean', default: 'true', importance: 'high', dynamic: 'read-only', doc: 'Allow DeleteTopics. When false, deletion requests are refused.' },
+  { name: 'num.partitions', type: 'int', default: '1', validator: atLeast(1), importance: 'medium', dynamic: 'read-only', doc: 'Partition count of automatically created topics.' },
+  { name: 'default.replication.factor', type: 'int', default: '1', importance: 'medium', dynamic: 'read-only', doc: 'Replication factor of automatically created topics.' },
+  {
+    name: 'min.insync.replicas', type: 'int', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide',
+    doc: 'Default min.insync.replicas of topics.',
+  },
+  {
+    name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', importance: 'high', dynamic: 'cluster-wide',
+    doc: 'Default unclean.leader.election.enable of topics.',
+  },
+
+  // -- Log ----------------------------------------------------------------------
+  {
+    name: 'log.dirs', type: 'list', default: null, importance: 'high', dynamic: 'read-only',
+    doc: 'Directories holding partition data. When unset, log.dir is used.',
+  },
+  {
+    name: 'log.dir', type: 'list', default: './data', importance: 'high', dynamic: 'read-only',
+    doc: 'Data directory used when log.dirs is unset. Samsa defaults to ./data (Kafka: /tmp/kafka-logs).',
+  },
+  { name: 'log.segment.bytes', type: 'int', default: '1073741824', validator: atLeast(14), importance: 'high', dynamic: 'cluster-wide', doc: 'Default segment.bytes of topics.' },
+  { name: 'log.roll.ms', type: 'long', default: null, importance: 'high', dynamic: 'cluster-wide', doc: 'Default segment.ms of topics. When unset, log.roll.hours is used.' },
+  { name: 'log.roll.hours', type: 'int', default: '168', validator: atLeast(1), importance: 'high', dynamic: 'read-only', doc: 'Default segment.ms of topics, in hours; lower precedence than log.roll.ms.' },
+  { name: 'log.roll.jitter.ms', type: 'long', default: null, importance: 'high', dynamic: 'cluster-wide', doc: 'Default segment.jitter.ms of topics. When unset, log.roll.jitter.hours is used.' },
+  {
+    name: 'log.roll.jitter.hours', type: 'int', default: '0', validator: atLeast(0), importance: 'high', dynamic: 'read-only',
+    doc: 'Default segment.jitter.ms of topics, in hours; lower precedence than log.roll.jitter.ms.',
+  },
+  {
+    name: 'log.retention.ms', type: 'long', default: null, importance: 'high', dynamic: 'cluster-wide',
+    doc: 'Default retention.ms of topics; -1 (or any negative value) means no time limit. Takes precedence over log.retention.minutes and log.retention.hours.',
+  },
+  {
+    name: 'log.retention.minutes', type: 'int', default: null, importance: 'high', dynamic: 'read-only',
+    doc: 'Default retention time in minutes; used when log.retention.ms is unset, and takes precedence over log.retention.hours.',
+  },
+  {
+    name: 'log.retention.hours', type: 'int', default: '168', importance: 'high', dynamic: 'read-only',
+    doc: 'Default retention time in hours; used when neither log.retention.ms nor log.retention.minutes is set.',
+  },
+  { name: 'log.retention.bytes', type: 'long', default: '-1', importance: 'high', dynamic: 'cluster-wide', doc: 'Default retention.bytes of topics.' },
+  {
+    name: 'log.retention.check.interval.ms', type: 'long', default: '300000', validator: atLeast(1), importance: 'medium', dynamic: 'read-only',
+    doc: 'How often segments are checked against the retention limits.',
+  },
+  {
+    name: 'log.cleanup.policy', type: 'list', default: 'delete', validator: listOf(...CLEANUP_POLICIES), importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Default cleanup.policy of topics.',
+  },
+  { name: 'log.cleaner.enable', type: 'boolean', default: 'true', importance: 'medium', dynamic: 'read-only', doc: 'Run the log cleaner, which compacted topics need.' },
+  { name: 'log.cleaner.threads', type: 'int', default: '1', validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Cleaner thread count in Kafka.' },
+  { name: 'log.cleaner.backoff.ms', type: 'long', default: '15000', validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide', doc: 'Pause of the cleaner when there is nothing to clean.' },
+  {
+    name: 'log.cleaner.delete.retention.ms', type: 'long', default: '86400000', validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Default delete.retention.ms of topics.',
+  },
+  {
+    name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: '0', validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Default min.compaction.lag.ms of topics.',
+  },
+  {
+    name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX_TEXT, validator: atLeast(1), importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Default max.compaction.lag.ms of topics.',
+  },
+  {
+    name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: '0.5', validator: between(0, 1), importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Default min.cleanable.dirty.ratio of topics.',
+  },
+  { name: 'log.segment.delete.delay.ms', type: 'long', default: '60000', validator: atLeast(0), importance: 'high', dynamic: 'cluster-wide', doc: 'Default file.delete.delay.ms of topics.' },
+  {
+    name: 'log.flush.interval.messages', type: 'long', default: LONG_MAX_TEXT, validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide',
+    doc: 'Default flush.messages of topics.',
+  },
+  {
+    name: 'log.flush.interval.ms', type: 'long', default: null, importance: 'high', dynamic: 'cluster-wide',
+    doc: 'Default flush.ms of topics. When unset, log.flush.scheduler.interval.ms is used.',
+  },
+  {
+    name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX_TEXT, importance: 'high', dynamic: 'read-only',
+    doc: 'How often logs are checked for a due flush; also the flush.ms default when log.flush.interval.ms is unset.',
+  },
+  {
+    name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: '60000', validator: atLeast(0), importance: 'high', dynamic: 'read-only',
+    doc: 'How often the recovery-point checkpoint is written.',
+  },
+  {
+    name: 'log.flush.start.offset.checkpoint.interval.ms', type: 'int', default: '60000', validator: atLeast(0), importance: 'high',
+    dynamic: 'read-only', doc: 'How often the log-start-offset checkpoint is written.',
+  },
+  { name: 'log.index.interval.bytes', type: 'int', default: '4096', validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide', doc: 'Default index.interval.bytes of topics.' },
+  { name: 'log.index.size.max.bytes', type: 'int', default: '10485760', validator: atLeast(4), importance: 'medium', dynamic: 'cluster-wide', doc: 'Default segment.index.bytes of topics.' },
+  { name: 'log.preallocate', type: 'boolean', default: 'false', importance: 'medium', dynamic: 'cluster-wide', doc: 'Default preallocate of topics.' },
+  {
+    name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', validator: oneOf(...TIMESTAMP_TYPES), importance: 'medium',
+    dynamic: 'cluster-wide', doc: 'Default message.timestamp.type of topics.',
+  },
+  {
+    name: 'log.message.timestamp.after.max.ms', type: 'long', default: LONG_MAX_TEXT, validator: atLeast(0), importance: 'medium',
+    dynamic: 'cluster-wide', doc: 'Default message.timestamp.after.max.ms of topics.',
+  },
+  {
+    name: 'log.message.timestamp.before.max.ms', type: 'long', default: LONG_MAX_TEXT, validator: atLeast(0), importance: 'medium',
+    dynamic: 'cluster-wide', doc: 'Default message.timestamp.before.max.ms of topics.',
+  },
+  {
+    name: 'log.message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX_TEXT, validator: atLeast(0), importance: 'medium',
+    dynamic: 'cluster-wide', doc: 'Default message.timestamp.difference.max.ms of topics (deprecated).',
+  },
+  { name: 'log.message.format.version', type: 'string', default: '3.0-IV1', importance: 'medium', dynamic: 'read-only', doc: 'Deprecated and ignored for v2 records.' },
+  {
+    name: 'log.message.downconversion.enable', type: 'boolean', default: 'true', importance: 'low', dynamic: 'cluster-wide',
+    doc: 'Default message.downconversion.enable of topics.',
+  },
+  { name: 'log.local.retention.ms', type: 'long', default: '-2', validator: atLeast(-2), importance: 'medium', dynamic: 'cluster-wide', doc: 'Default local.retention.ms of topics.' },
+  { name: 'log.local.retention.bytes', type: 'long', default: '-2', validator: atLeast(-2), importance: 'medium', dynamic: 'cluster-wide', doc: 'Default local.retention.bytes of topics.' },
+  {
+    name: 'remote.log.storage.system.enable', type: 'boolean', default: 'false', validator: noTieredStorage, importance: 'medium', dynamic: 'read-only',
+    doc: 'Tiered storage on this broker. Samsa has none, so only false is accepted.',
+  },
+  {
+    name: 'compression.type', type: 'string', default: 'producer', validator: oneOf(...COMPRESSION_TYPES), importance: 'high', dynamic: 'cluster-wide',
+    doc: 'Default compression.type of topics.',
+  },
+  { name: 'compression.gzip.level', type: 'int', default: '-1', validator: gzipLevel, importance: 'medium', dynamic: 'cluster-wide', doc: 'Default compression.gzip.level of topics.' },
+  { name: 'compression.lz4.level', type: 'int', default: '9', validator: lz4Level, importance: 'medium', dynamic: 'cluster-wide', doc: 'Default compression.lz4.level of topics.' },
+  { name: 'compression.zstd.level', type: 'int', default: '3', validator: zstdLevel, importance: 'medium', dynamic: 'cluster-wide', doc: 'Default compression.zstd.level of topics.' },
+
+  // -- Group coordinator -----------------------------------------------------
+  {
+    name: 'offsets.topic.num.partitions', type: 'int', default: '50', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Partitions of __consumer_offsets. Fixed once the topic exists.',
+  },
+  {
+    name: 'offsets.topic.replication.factor', type: 'short', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Replication factor of __consumer_offsets. Samsa defaults to 1 (Kafka: 3).',
+  },
+  { name: 'offsets.topic.segment.bytes', type: 'int', default: '104857600', validator: atLeast(1), importance: 'high', dynamic: 'read-only', doc: 'Segment size of __consumer_offsets.' },
+  {
+    name: 'offsets.retention.minutes', type: 'int', default: '10080', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Committed offsets of a group are dropped this long after the group becomes empty.',
+  },
+  {
+    name: 'offsets.retention.check.interval.ms', type: 'long', default: '600000', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'How often expired offsets are looked for.',
+  },
+  {
+    name: 'offsets.commit.timeout.ms', type: 'int', default: '5000', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'How long an offset commit waits for its write to be acknowledged.',
+  },
+  {
+    name: 'offsets.load.buffer.size', type: 'int', default: '5242880', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Read size used when loading offsets into the cache.',
+  },
+  {
+    name: 'group.initial.rebalance.delay.ms', type: 'int', default: '3000', importance: 'medium', dynamic: 'read-only',
+    doc: 'How long the first rebalance of an empty group waits for more members to join.',
+  },
+  { name: 'group.min.session.timeout.ms', type: 'int', default: '6000', importance: 'medium', dynamic: 'read-only', doc: 'Smallest session timeout a member may ask for.' },
+  { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000', importance: 'medium', dynamic: 'read-only', doc: 'Largest session timeout a member may ask for.' },
+  { name: 'group.max.size', type: 'int', default: INT_MAX_TEXT, validator: atLeast(1), importance: 'medium', dynamic: 'read-only', doc: 'Most members one group may have.' },
+  {
+    name: 'group.coordinator.rebalance.protocols', type: 'list', default: 'classic', validator: listOf('classic', 'consumer'), importance: 'medium',
+    dynamic: 'read-only', doc: 'Group protocols served: classic (JoinGroup/SyncGroup) and, when listed, consumer (KIP-848).',
+  },
+
+  // -- Transactions and producer ids ----------------------------------------
+  {
+    name: 'transaction.state.log.num.partitions', type: 'int', default: '50', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Partitions of __transaction_state. Fixed once the topic exists.',
+  },
+  {
+    name: 'transaction.state.log.replication.factor', type: 'short', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Replication factor of __transaction_state. Samsa defaults to 1 (Kafka: 3).',
+  },
+  {
+    name: 'transaction.state.log.min.isr', type: 'int', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'min.insync.replicas of __transaction_state. Samsa defaults to 1 (Kafka: 2).',
+  },
+  {
+    name: 'transaction.state.log.segment.bytes', type: 'int', default: '104857600', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Segment size of __transaction_state.',
+  },
+  {
+    name: 'transactional.id.expiration.ms', type: 'int', default: '604800000', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'A transactional id with no transaction activity for this long is expired.',
+  },
+  {
+    name: 'transaction.max.timeout.ms', type: 'int', default: '900000', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
+    doc: 'Largest transaction timeout a producer may ask for; larger requests fail in InitProducerId.',
+  },
+  {
+    name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', default: '10000', validator: atLeast(1), importance: 'low',
+    dynamic: 'read-only', doc: 'How often timed-out transactions are looked for and aborted.',
+  },
+  {
+    name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', default: '3600000', validator: atLeast(1), importance: 'low',
+    dynamic: 'read-only', doc: 'How often expired transactional ids are removed.',
+  },
+  {
+    name: 'producer.id.expiration.ms', type: 'int', default: '86400000', validator: atLeast(1), importance: 'low', dynamic: 'cluster-wide',
+    doc: 'Producer id state of an idle producer is dropped after this long, which ends idempotence for it.',
+  },
+  {
+    name: 'producer.id.expiration.check.interval.ms', type: 'int', default: '600000', validator: atLeast(1), importance: 'low', dynamic: 'read-only',
+    doc: 'How often expired producer ids are removed.',
+  },
+
+  // -- Security --------------------------------------------------------------
+  {
+    name: 'sasl.enabled.mechanisms', type: 'list', default: 'GSSAPI', importance: 'medium', dynamic: 'per-broker',
+    doc: 'SASL mechanisms offered to clients.',
+  },
+  { name: 'principal.builder.class', type: 'class', default: null, importance: 'medium', dynamic: 'per-broker', ignored: true, doc: 'Kafka principal builder class. Not pluggable in Samsa.' },
+  { name: 'ssl.client.auth', type: 'string', default: 'none', validator: oneOf('required', 'requested', 'none'), importance: 'medium', dynamic: 'per-broker', doc: 'Whether TLS clients must, may or need not present a certificate.' },
+  { name: 'ssl.keystore.location', type: 'string', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Path of the key store.' },
+  { name: 'ssl.keystore.password', type: 'password', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Password of the key store.' },
+  { name: 'ssl.key.password', type: 'password', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Password of the private key in the key store.' },
+  { name: 'ssl.truststore.location', type: 'string', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Path of the trust store.' },
+  { name: 'ssl.truststore.password', type: 'password', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Password of the trust store.' },
+];
+
+/** The broker config definitions. */
+export const BROKER_CONFIG_DEF = new ConfigDef(BROKER_CONFIG_KEYS);
+
+/**
+ * Broker configs that are read together, highest precedence first (Kafka's
+ * `KafkaConfig.brokerConfigSynonyms`), keyed by the head of each group. Each
+ * member carries the factor converting its unit into the head's.
+ *
+ * node.id/broker.id and log.dirs/log.dir are Samsa additions that make
+ * DescribeConfigs show where those values came from.
+ */
+export const BROKER_CONFIG_SYNONYMS: ReadonlyMap<string, readonly BrokerSynonym[]> = new Map([
+  ['node.id', [{ name: 'node.id', factor: 1n }, { name: 'broker.id', factor: 1n }]],
+  ['log.dirs', [{ name: 'log.dirs', factor: 1n }, { name: 'log.dir', factor: 1n }]],
+  ['log.roll.ms', [{ name: 'log.roll.ms', factor: 1n }, { name: 'log.roll.hours', factor: 3_600_000n }]],
+  ['log.roll.jitter.ms', [{ name: 'log.roll.jitter.ms', factor: 1n }, { name: 'log.roll.jitter.hours', factor: 3_600_000n }]],
+  ['log.flush.interval.ms', [{ name: 'log.flush.interval.ms', factor: 1n }, { name: 'log.flush.scheduler.interval.ms', factor: 1n }]],
+  [
+    'log.retention.ms',
+    [
+      { name: 'log.retention.ms', factor: 1n },
+      { name: 'log.retention.minutes', factor: 60_000n },
+      { name: 'log.retention.hours', factor: 3_600_000n },
+    ],
+  ],
+]);

@@ -1,0 +1,129 @@
+/**
+ * Fetch (key 1), versions 4-12.
+ *
+ * Serves stored batch bytes as they are on disk, never decoded. Per
+ * partition: from the batch containing FetchOffset, up to PartitionMaxBytes,
+ * bounded by the response's MaxBytes; the first batch of the response is
+ * always whole even when larger than both limits (KIP-74), so a consumer can
+ * always make progress. Reads stop at the high watermark (read_uncommitted)
+ * or the last stable offset (read_committed; equal to the high watermark
+ * until transactions exist, with an empty aborted-transactions list).
+ *
+ * Long poll: with fewer than MinBytes available the request waits up to
+ * MaxWaitMs and is woken by an append to any partition it reads.
+ *
+ * Fetch sessions (KIP-227): no sessions are created; every response carries
+ * SessionId 0, which tells clients to keep sending full fetches. An
+ * incremental fetch for a session id we never issued gets
+ * FETCH_SESSION_ID_NOT_FOUND.
+ *
+ * Errors per partition: UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE
+ * (below log start or beyond log end), FENCED_LEADER_EPOCH /
+ * UNKNOWN_LEADER_EPOCH (CurrentLeaderEpoch older / newer than ours),
+ * KAFKA_STORAGE_ERROR.
+ *
+ * Not yet: v13+ (topic IDs instead of names), follower fetches.
+ */
+import { ErrorCode, FetchApi, type FetchRequest, type FetchResponse } from '@samsa/protocol';
+import { OffsetOutOfRangeError } from '@samsa/storage';
+import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
+import { partitionKey } from '../fetch/append-notifier.js';
+import type { ApiHandler } from '../request-context.js';
+
+type PartitionData = FetchResponse['responses'][number]['partitions'][number];
+
+const READ_COMMITTED = 1;
+const EMPTY = Buffer.alloc(0);
+
+export function fetchHandler(s: BrokerServices): ApiHandler<FetchRequest, FetchResponse> {
+  return {
+    api: FetchApi,
+    minVersion: 4,
+    maxVersion: 12,
+    async handle(ctx, req) {
+      if (req.sessionId !== 0 && req.sessionEpoch > 0) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
+      }
+      const keys: string[] = [];
+      for (const t of req.topics) for (const p of t.partitions) keys.push(partitionKey(t.topic, p.partition));
+      const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+      for (;;) {
+        const { response, bytes, anyError } = await readOnce(s, req);
+        const remaining = deadline - Date.now();
+        // Like Kafka's DelayedFetch: an error in any partition completes the wait early.
+        if (bytes >= req.minBytes || anyError || remaining <= 0) return response;
+        await s.notifier.wait(keys, remaining);
+        if (Date.now() >= deadline) return (await readOnce(s, req)).response;
+      }
+    },
+  };
+}
+
+async function readOnce(s: BrokerServices, req: FetchRequest): Promise<{ response: FetchResponse; bytes: number; anyError: boolean }> {
+  let budget = req.maxBytes;
+  let bytes = 0;
+  let anyError = false;
+  const readCommitted = req.isolationLevel === READ_COMMITTED;
+  const responses: FetchResponse['responses'] = [];
+  for (const t of req.topics) {
+    const topic = s.metadata.topic(t.topic);
+    const partitions: PartitionData[] = [];
+    for (const p of t.partitions) {
+      const out = emptyPartition(p.partition, readCommitted);
+      partitions.push(out);
+      const log = topic && p.partition >= 0 && p.partition < topic.partitions ? s.topics.log(topic.name, p.partition) : undefined;
+      if (!log) {
+        out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        anyError = true;
+        continue;
+      }
+      if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== SINGLE_NODE_LEADER_EPOCH) {
+        out.errorCode = p.currentLeaderEpoch < SINGLE_NODE_LEADER_EPOCH ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+        anyError = true;
+        continue;
+      }
+      const highWatermark = log.highWatermark;
+      out.highWatermark = highWatermark;
+      out.lastStableOffset = highWatermark;
+      out.logStartOffset = log.logStartOffset;
+      // Once the response holds data, a partition gets only what still fits; the first batch of the response may exceed (KIP-74).
+      const maxBytes = bytes === 0 ? p.partitionMaxBytes : Math.min(p.partitionMaxBytes, budget);
+      if (maxBytes <= 0) continue;
+      try {
+        const result = await log.read(p.fetchOffset, maxBytes, { maxOffset: highWatermark });
+        if (result.bytes > 0) {
+          out.records = result.buffers.length === 1 ? result.buffers[0] : Buffer.concat(result.buffers, result.bytes);
+          bytes += result.bytes;
+          budget -= result.bytes;
+        }
+        out.logStartOffset = result.logStartOffset;
+      } catch (err) {
+        anyError = true;
+        if (err instanceof OffsetOutOfRangeError) {
+          out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+        } else {
+          s.logger.error({ err, topic: t.topic, partition: p.partition }, 'read failed');
+          out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+        }
+      }
+    }
+    responses.push({ topic: t.topic, topicId: t.topicId, partitions });
+  }
+  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] }, bytes, anyError };
+}
+
+function emptyPartition(partitionIndex: number, readCommitted: boolean): PartitionData {
+  return {
+    partitionIndex,
+    errorCode: ErrorCode.NONE,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    divergingEpoch: { epoch: -1, endOffset: -1 },
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1, epoch: -1 },
+    abortedTransactions: readCommitted ? [] : null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Produce (key 0), versions 3-11.
+ *
+ * Each partition's payload must be exactly one magic-2 record batch (v3+):
+ * its header and CRC are checked, never its records (architecture
+ * principle 2). The batch is stored as sent, with the broker patching only
+ * the base offset, the leader epoch and, for LogAppendTime topics, the
+ * timestamp. acks=0 gets no response at all; acks=1 and acks=all are
+ * answered after the write reached the log (one node: the ISR is this node).
+ *
+ * Per-partition errors:
+ *   unknown topic or partition     UNKNOWN_TOPIC_OR_PARTITION
+ *   internal topic                  INVALID_TOPIC_EXCEPTION
+ *   batch larger than max.message.bytes  MESSAGE_TOO_LARGE
+ *   not exactly one batch, bad structure, magic 0/1   INVALID_RECORD
+ *   bad size or CRC                 CORRUPT_MESSAGE
+ *   zstd before v7                  UNSUPPORTED_COMPRESSION_TYPE
+ *   timestamp outside message.timestamp.{before,after}.max.ms  INVALID_TIMESTAMP
+ *   acks not in {-1, 0, 1}          INVALID_REQUIRED_ACKS (every partition)
+ *   storage failure                 KAFKA_STORAGE_ERROR
+ *
+ * Not yet: idempotent and transactional producers (sequence checks, the
+ * transaction coordinator) — batches carrying a producer id are stored
+ * without sequence validation until that lands.
+ */
+import {
+  CompressionCodec,
+  ErrorCode,
+  ProduceApi,
+  TimestampType,
+  validateBatches,
+  type ProduceRequest,
+  type ProduceResponse,
+  type RecordBatchHeader,
+} from '@samsa/protocol';
+import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
+import type { ApiHandler } from '../request-context.js';
+import { isInternalTopic } from '../topic-name.js';
+
+type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
+
+export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, ProduceResponse> {
+  return {
+    api: ProduceApi,
+    minVersion: 3,
+    maxVersion: 11,
+    async handle(ctx, req) {
+      const version = ctx.apiVersion;
+      const acksValid = req.acks === -1 || req.acks === 0 || req.acks === 1;
+      const pending: Array<Promise<void>> = [];
+      const responses: ProduceResponse['responses'] = req.topicData.map((topicData) => {
+        const topic = s.metadata.topic(topicData.name);
+        const partitionResponses = topicData.partitionData.map((pd) => {
+          const r = partitionResponse(pd.index);
+          if (!acksValid) return fail(r, ErrorCode.INVALID_REQUIRED_ACKS);
+          if (!topic || pd.index < 0 || pd.index >= topic.partitions) return fail(r, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          if (isInternalTopic(topic.name)) {
+            return fail(r, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
+          }
+          const log = s.topics.log(topic.name, pd.index);
+          if (!log) return fail(r, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          const records = pd.records;
+          if (records === null || records.length === 0) {
+            return fail(r, ErrorCode.INVALID_RECORD, 'Produce request must contain exactly one record batch');
+          }
+          const maxMessageBytes = log.config.maxMessageBytes;
+          if (records.length > maxMessageBytes + 12 /* LOG_OVERHEAD: Kafka compares the batch size */) {
+            return fail(r, ErrorCode.MESSAGE_TOO_LARGE, `The batch is ${records.length} bytes, larger than max.message.bytes=${maxMessageBytes}`);
+          }
+          const validation = validateBatches(records, { requireSingleBatch: true });
+          if (!validation.ok) return fail(r, validation.errorCode, validation.message);
+          const batch = validation.batches[0];
+          if (batch.compression === CompressionCodec.Zstd && version < 7) {
+            return fail(r, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
+          }
+          const timestampProblem = checkTimestamps(batch, log.config, Date.now());
+          if (timestampProblem) return fail(r, ErrorCode.INVALID_TIMESTAMP, timestampProblem);
+          pending.push(
+            log.append(records, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH }).then(
+              (result) => {
+                r.baseOffset = result.baseOffset;
+                r.logAppendTimeMs = result.logAppendTimeMs;
+                r.logStartOffset = result.logStartOffset;
+                s.notifier.notify(topic.name, pd.index);
+              },
+              (err: unknown) => {
+                s.logger.error({ err, topic: topic.name, partition: pd.index }, 'append failed');
+                fail(r, ErrorCode.KAFKA_STORAGE_ERROR, 'Disk error while appending');
+              },
+            ),
+          );
+          return r;
+        });
+        return { name: topicData.name, topicId: topicData.topicId, partitionResponses };
+      });
+      if (pending.length > 0) await Promise.all(pending);
+      if (req.acks === 0) return null;
+      return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    },
+  };
+}
+
+function partitionResponse(index: number): PartitionResponse {
+  return {
+    index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    recordErrors: [],
+    errorMessage: null,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  };
+}
+
+function fail(r: PartitionResponse, errorCode: number, message: string | null = null): PartitionResponse {
+  r.errorCode = errorCode;
+  r.errorMessage = message;
+  r.baseOffset = -1;
+  return r;
+}
+
+/**
+ * Kafka checks every record's timestamp; without decoding records the batch's
+ * first (base) and largest timestamps bound them for producers that write
+ * deltas >= 0, which every client here does.
+ */
+function checkTimestamps(
+  batch: RecordBatchHeader,
+  config: { messageTimestampType: string; messageTimestampBeforeMaxMs?: number; messageTimestampAfterMaxMs?: number },
+  nowMs: number,
+): string | null {
+  if (batch.timestampType === TimestampType.LogAppendTime || config.messageTimestampType === 'LogAppendTime') return null;
+  const before = config.messageTimestampBeforeMaxMs ?? Number.MAX_SAFE_INTEGER;
+  const after = config.messageTimestampAfterMaxMs ?? Number.MAX_SAFE_INTEGER;
+  for (const ts of [batch.baseTimestamp, batch.maxTimestamp]) {
+    if (ts < 0) continue;
+    if (nowMs - ts > before) return `Timestamp ${ts} is more than message.timestamp.before.max.ms=${before} before the broker's time`;
+    if (ts - nowMs > after) return `Timestamp ${ts} is more than message.timestamp.after.max.ms=${after} after the broker's time`;
+  }
+  return null;
+}

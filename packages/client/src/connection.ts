@@ -1,0 +1,176 @@
+/**
+ * One TCP connection to a broker. Requests are pipelined; responses come back
+ * in request order, and each is matched to its request by correlation id.
+ * On connect, ApiVersions is exchanged so every request can be sent at the
+ * highest version both sides support.
+ */
+import { connect, type Socket } from 'node:net';
+import {
+  ApiVersionsApi,
+  Reader,
+  Writer,
+  decodeResponseHeader,
+  encodeRequestHeader,
+  type ApiDescriptor,
+} from '@samsa/protocol';
+import { ConnectionError, KafkaError } from './kafka-error.js';
+
+export interface ConnectionOptions {
+  clientId?: string;
+  /** Connect and per-request timeout. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  correlationId: number;
+  decode: (r: Reader) => unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Connection {
+  readonly host: string;
+  readonly port: number;
+  readonly #socket: Socket;
+  readonly #clientId: string;
+  readonly #timeoutMs: number;
+  readonly #pending: Pending[] = [];
+  #nextCorrelationId = 1;
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #closedError: Error | null = null;
+  #versions = new Map<number, { minVersion: number; maxVersion: number }>();
+
+  private constructor(socket: Socket, host: string, port: number, opts: ConnectionOptions) {
+    this.#socket = socket;
+    this.host = host;
+    this.port = port;
+    this.#clientId = opts.clientId ?? 'samsa';
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (err) => this.#failAll(new ConnectionError(`connection to ${host}:${port} failed: ${err.message}`, { cause: err })));
+    socket.on('close', () => this.#failAll(new ConnectionError(`connection to ${host}:${port} closed`)));
+  }
+
+  /** Connects and negotiates API versions. */
+  static async open(host: string, port: number, opts: ConnectionOptions = {}): Promise<Connection> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect({ host, port, noDelay: true });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new ConnectionError(`timed out connecting to ${host}:${port} after ${timeoutMs} ms`));
+      }, timeoutMs);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      s.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new ConnectionError(`cannot connect to ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err }));
+      });
+    });
+    const conn = new Connection(socket, host, port, opts);
+    const res = await conn.send(ApiVersionsApi, 0, {
+      clientSoftwareName: 'samsa',
+      clientSoftwareVersion: '0.1.0',
+    } as Parameters<typeof ApiVersionsApi.encodeRequest>[1]);
+    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, { apiName: 'ApiVersions' });
+    for (const k of res.apiKeys) conn.#versions.set(k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion });
+    return conn;
+  }
+
+  /** The highest version of `api` both this client and the broker support, or throws. */
+  version(api: ApiDescriptor<unknown, unknown> | { apiKey: number; name: string; minVersion: number; maxVersion: number }, max = api.maxVersion): number {
+    const broker = this.#versions.get(api.apiKey);
+    if (!broker) throw new ConnectionError(`broker ${this.host}:${this.port} does not support ${api.name}`);
+    const v = Math.min(max, broker.maxVersion);
+    if (v < Math.max(api.minVersion, broker.minVersion)) {
+      throw new ConnectionError(`no common version of ${api.name}: broker ${broker.minVersion}-${broker.maxVersion}, client ${api.minVersion}-${max}`);
+    }
+    return v;
+  }
+
+  /** Sends a request at the negotiated version (capped at `maxVersion`) and returns the decoded response. */
+  request<Req, Res>(api: ApiDescriptor<Req, Res>, msg: Req, maxVersion?: number): Promise<Res> {
+    return this.send(api, this.version(api as unknown as ApiDescriptor<unknown, unknown>, maxVersion ?? api.maxVersion), msg);
+  }
+
+  send<Req, Res>(api: ApiDescriptor<Req, Res>, version: number, msg: Req): Promise<Res> {
+    if (this.#closedError) return Promise.reject(this.#closedError);
+    const correlationId = this.#nextCorrelationId++;
+    const w = new Writer();
+    encodeRequestHeader(
+      w,
+      { requestApiKey: api.apiKey, requestApiVersion: version, correlationId, clientId: this.#clientId },
+      api.requestHeaderVersion(version),
+    );
+    api.encodeRequest(w, msg, version);
+    const size = Buffer.allocUnsafe(4);
+    size.writeInt32BE(w.length, 0);
+    return new Promise<Res>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#failAll(new ConnectionError(`${api.name} request to ${this.host}:${this.port} timed out after ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      this.#pending.push({
+        correlationId,
+        decode: (r) => {
+          decodeResponseHeader(r, api.responseHeaderVersion(version));
+          return api.decodeResponse(r, version);
+        },
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        timer,
+      });
+      this.#socket.cork();
+      this.#socket.write(size);
+      for (const b of w.toBuffers()) this.#socket.write(b);
+      this.#socket.uncork();
+    });
+  }
+
+  close(): void {
+    this.#failAll(new ConnectionError('connection closed by the client'));
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    while (this.#buffered >= 4) {
+      const head = this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks);
+      this.#chunks = [head];
+      const size = head.readInt32BE(0);
+      if (head.length < 4 + size) return;
+      const frame = head.subarray(4, 4 + size);
+      this.#chunks = head.length > 4 + size ? [head.subarray(4 + size)] : [];
+      this.#buffered = head.length - 4 - size;
+      const p = this.#pending.shift();
+      if (!p) {
+        this.#failAll(new ConnectionError('response without a request'));
+        return;
+      }
+      clearTimeout(p.timer);
+      const correlationId = frame.readInt32BE(0);
+      if (correlationId !== p.correlationId) {
+        p.reject(new ConnectionError(`correlation id mismatch: expected ${p.correlationId}, got ${correlationId}`));
+        this.#failAll(new ConnectionError('protocol error: out-of-order response'));
+        return;
+      }
+      try {
+        p.resolve(p.decode(new Reader(frame)));
+      } catch (err) {
+        p.reject(err as Error);
+      }
+    }
+  }
+
+  #failAll(err: Error): void {
+    if (!this.#closedError) this.#closedError = err;
+    for (const p of this.#pending.splice(0)) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.#socket.destroy();
+  }
+}

@@ -1,0 +1,86 @@
+// Control records (transaction markers). A control batch has the control and
+// transactional attribute bits set and holds exactly one record:
+//   key   = int16 version (0), int16 type (0 ABORT, 1 COMMIT; KRaft uses 2+)
+//   value = int16 version (0), int32 coordinatorEpoch      (for ABORT/COMMIT)
+
+import { encodeRecordBatchSync } from './record-batch.js';
+import { RecordFormatError } from './record-format-error.js';
+
+/** Control record types known to Kafka. Samsa writes only ABORT and COMMIT. */
+export type ControlRecordType =
+  | 'ABORT'
+  | 'COMMIT'
+  | 'LEADER_CHANGE'
+  | 'SNAPSHOT_HEADER'
+  | 'SNAPSHOT_FOOTER'
+  | 'KRAFT_VERSION'
+  | 'KRAFT_VOTERS'
+  | 'UNKNOWN';
+
+const TYPE_NAMES: readonly ControlRecordType[] = [
+  'ABORT',
+  'COMMIT',
+  'LEADER_CHANGE',
+  'SNAPSHOT_HEADER',
+  'SNAPSHOT_FOOTER',
+  'KRAFT_VERSION',
+  'KRAFT_VOTERS',
+];
+
+/** Input for encodeControlRecordBatch. */
+export interface ControlBatchInput {
+  type: 'COMMIT' | 'ABORT';
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  timestamp: number;
+  baseOffset?: number;
+  partitionLeaderEpoch?: number;
+}
+
+/** A decoded control record. `coordinatorEpoch` is -1 for types other than ABORT/COMMIT. */
+export interface ControlRecord {
+  type: ControlRecordType;
+  /** The numeric type from the key (useful when `type` is UNKNOWN). */
+  typeId: number;
+  version: number;
+  coordinatorEpoch: number;
+}
+
+/** Builds the single-record control batch that ends a transaction on one partition. */
+export function encodeControlRecordBatch(input: ControlBatchInput): Buffer {
+  const key = Buffer.allocUnsafe(4);
+  key.writeInt16BE(0, 0);
+  key.writeInt16BE(input.type === 'COMMIT' ? 1 : 0, 2);
+  const value = Buffer.allocUnsafe(6);
+  value.writeInt16BE(0, 0);
+  value.writeInt32BE(input.coordinatorEpoch, 2);
+  return encodeRecordBatchSync({
+    baseOffset: input.baseOffset ?? 0,
+    partitionLeaderEpoch: input.partitionLeaderEpoch ?? -1,
+    baseTimestamp: input.timestamp,
+    maxTimestamp: input.timestamp,
+    producerId: input.producerId,
+    producerEpoch: input.producerEpoch,
+    baseSequence: -1,
+    isTransactional: true,
+    isControl: true,
+    records: [{ key, value, headers: [] }],
+  });
+}
+
+/** Decodes the key (and, for ABORT/COMMIT, the value) of a record from a control batch. */
+export function decodeControlRecord(record: { key: Buffer | null; value: Buffer | null }): ControlRecord {
+  const key = record.key;
+  if (key === null || key.length < 4) throw new RecordFormatError('control record key must be at least 4 bytes');
+  const version = key.readInt16BE(0);
+  const typeId = key.readInt16BE(2);
+  const type = TYPE_NAMES[typeId] ?? 'UNKNOWN';
+  let coordinatorEpoch = -1;
+  if (type === 'ABORT' || type === 'COMMIT') {
+    const value = record.value;
+    if (value === null || value.length < 6) throw new RecordFormatError('transaction marker value must be at least 6 bytes');
+    coordinatorEpoch = value.readInt32BE(2);
+  }
+  return { type, typeId, version, coordinatorEpoch };
+}

@@ -1,0 +1,194 @@
+/**
+ * Owns every partition log of a broker across one or more log directories.
+ *
+ * On open it scans each log dir for `<topic>-<partition>` directories (the
+ * partition number is after the last '-', since topic names may contain
+ * '-'), opens each (running recovery where the partition has no
+ * clean-shutdown marker) and removes `*-delete` directories left by an
+ * interrupted partition deletion. New partitions go to the log dir holding
+ * the fewest partitions, as Kafka does.
+ *
+ * Background tasks (unref'ed timers, so they never keep the process alive):
+ * retention every `retentionCheckIntervalMs` (log.retention.check.interval.ms,
+ * default 300000) and a flush.ms check every `flushCheckIntervalMs`
+ * (default 1000). A failing partition is logged and skipped; the others go on.
+ */
+import { join } from 'node:path';
+import { systemClock, type Clock } from './clock.js';
+import { nodeFs, type Fs } from './fs.js';
+import type { LogConfig } from './log-config.js';
+import { parsePartitionDirName, PartitionLog, partitionDirName } from './partition-log.js';
+
+/** Structured log sink. */
+export type StorageLogger = (msg: string, fields?: Record<string, unknown>) => void;
+
+/** Options of {@link LogManager.open}. */
+export interface LogManagerOptions {
+  logDirs: string[];
+  defaultConfig: LogConfig;
+  /** Per-topic overrides applied over defaultConfig when opening existing partitions. */
+  topicConfigs?: (topic: string) => Partial<LogConfig>;
+  fs?: Fs;
+  clock?: Clock;
+  log?: StorageLogger;
+  /** log.retention.check.interval.ms (default 300000). */
+  retentionCheckIntervalMs?: number;
+  /** How often flush.ms is checked (default 1000). */
+  flushCheckIntervalMs?: number;
+}
+
+const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** All partition logs of this broker. */
+export class LogManager {
+  #logs = new Map<string, { log: PartitionLog; logDir: string }>();
+  #creating = new Map<string, Promise<PartitionLog>>();
+  #opts: LogManagerOptions;
+  #fs: Fs;
+  #clock: Clock;
+  #log: StorageLogger;
+  #timers: NodeJS.Timeout[] = [];
+  #closed = false;
+
+  private constructor(opts: LogManagerOptions) {
+    this.#opts = opts;
+    this.#fs = opts.fs ?? nodeFs;
+    this.#clock = opts.clock ?? systemClock;
+    this.#log = opts.log ?? (() => undefined);
+  }
+
+  /** Opens every partition found in `logDirs` (creating the dirs if needed). */
+  static async open(opts: LogManagerOptions): Promise<LogManager> {
+    if (opts.logDirs.length === 0) throw new RangeError('LogManager needs at least one log dir');
+    const m = new LogManager(opts);
+    for (const logDir of opts.logDirs) {
+      await m.#fs.mkdir(logDir);
+      for (const name of (await m.#fs.readdir(logDir)).sort()) {
+        const path = join(logDir, name);
+        if (name.endsWith('-delete')) {
+          await m.#fs.rmrf(path);
+          continue;
+        }
+        const tp = parsePartitionDirName(name);
+        if (tp === null) continue;
+        const st = await m.#fs.stat(path);
+        if (st === null || !st.isDirectory) continue;
+        if (m.#logs.has(key(tp.topic, tp.partition))) {
+          throw new Error(`partition ${name} exists in more than one log dir (${logDir} and ${m.#logs.get(key(tp.topic, tp.partition))?.logDir})`);
+        }
+        const config = { ...opts.defaultConfig, ...(opts.topicConfigs?.(tp.topic) ?? {}) };
+        const log = await PartitionLog.open({ dir: logDir, topic: tp.topic, partition: tp.partition, config, fs: m.#fs, clock: m.#clock });
+        if (!log.openInfo.cleanShutdown || log.openInfo.truncatedBytes > 0 || log.openInfo.rebuiltSegments > 0) {
+          m.#log('recovered partition log', { topic: tp.topic, partition: tp.partition, ...log.openInfo, logEndOffset: log.logEndOffset });
+        }
+        m.#logs.set(key(tp.topic, tp.partition), { log, logDir });
+      }
+    }
+    return m;
+  }
+
+  /** The log of a partition, if this broker has it. */
+  get(topic: string, partition: number): PartitionLog | undefined {
+    return this.#logs.get(key(topic, partition))?.log;
+  }
+
+  /** The existing log, or a new one created with `config`. Concurrent calls share one creation. */
+  async getOrCreate(topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
+    const k = key(topic, partition);
+    const existing = this.#logs.get(k);
+    if (existing !== undefined) return existing.log;
+    const pending = this.#creating.get(k);
+    if (pending !== undefined) return pending;
+    const logDir = this.#leastLoadedDir();
+    const p = PartitionLog.open({ dir: logDir, topic, partition, config, fs: this.#fs, clock: this.#clock })
+      .then((log) => {
+        this.#logs.set(k, { log, logDir });
+        return log;
+      })
+      .finally(() => this.#creating.delete(k));
+    this.#creating.set(k, p);
+    return p;
+  }
+
+  /**
+   * Deletes a partition: renames its directory to `<name>-delete` (so a crash
+   * midway never resurrects it) and removes it.
+   */
+  async deletePartition(topic: string, partition: number): Promise<void> {
+    const k = key(topic, partition);
+    const entry = this.#logs.get(k);
+    if (entry === undefined) return;
+    this.#logs.delete(k);
+    const dir = join(entry.logDir, partitionDirName(topic, partition));
+    const doomed = `${dir}-delete`;
+    await entry.log.close();
+    await this.#fs.rename(dir, doomed);
+    await this.#fs.rmrf(doomed);
+  }
+
+  /** Every open partition log. */
+  partitions(): PartitionLog[] {
+    return [...this.#logs.values()].map((e) => e.log);
+  }
+
+  /** Starts the retention and flush.ms timers (unref'ed). Idempotent. */
+  startBackgroundTasks(): void {
+    if (this.#timers.length > 0 || this.#closed) return;
+    const retention = setInterval(() => void this.runRetention(), this.#opts.retentionCheckIntervalMs ?? 300_000);
+    const flush = setInterval(() => void this.runFlushCheck(), this.#opts.flushCheckIntervalMs ?? 1000);
+    retention.unref();
+    flush.unref();
+    this.#timers.push(retention, flush);
+  }
+
+  /** One retention pass over all partitions; returns segments deleted. */
+  async runRetention(): Promise<number> {
+    let total = 0;
+    for (const log of this.partitions()) {
+      try {
+        const n = await log.applyRetention();
+        if (n > 0) this.#log('retention deleted segments', { topic: log.topic, partition: log.partition, segments: n, logStartOffset: log.logStartOffset });
+        total += n;
+      } catch (err) {
+        this.#log('retention failed', { topic: log.topic, partition: log.partition, error: String(err) });
+      }
+    }
+    return total;
+  }
+
+  /** One flush.ms check over all partitions. */
+  async runFlushCheck(): Promise<void> {
+    for (const log of this.partitions()) {
+      try {
+        await log.maybeFlush();
+      } catch (err) {
+        this.#log('flush failed', { topic: log.topic, partition: log.partition, error: String(err) });
+      }
+    }
+  }
+
+  /** Stops timers and closes every log (each writes its clean-shutdown marker). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
+    const errors: unknown[] = [];
+    for (const log of this.partitions()) {
+      try {
+        await log.close();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, 'closing partition logs failed');
+  }
+
+  #leastLoadedDir(): string {
+    const counts = new Map<string, number>(this.#opts.logDirs.map((d) => [d, 0]));
+    for (const e of this.#logs.values()) counts.set(e.logDir, (counts.get(e.logDir) ?? 0) + 1);
+    let best = this.#opts.logDirs[0];
+    for (const [d, n] of counts) if (n < (counts.get(best) ?? 0)) best = d;
+    return best;
+  }
+}

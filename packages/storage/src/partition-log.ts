@@ -1,0 +1,665 @@
+/**
+ * The log of one topic partition: an ordered list of segments, the last of
+ * which (the active segment) takes appends.
+ *
+ * Directory `<logDir>/<topic>-<partition>/` holds
+ *
+ *   <20-digit base offset>.log / .index / .timeindex   segments (segment.ts)
+ *   log-start-offset      "0\n<offset>\n": version, then the log start
+ *                         offset set by DeleteRecords (written atomically,
+ *                         fsynced). On open the log start offset is the max
+ *                         of this and the first segment's base offset.
+ *   .samsa_cleanshutdown  empty; written (fsynced) by close() after all data
+ *                         is flushed, removed by open(). Its absence on open
+ *                         means the previous owner died: recovery runs.
+ *
+ * Offsets: logStartOffset <= highWatermark <= logEndOffset, asserted after
+ * every mutation. In single-node mode the high watermark follows the log end
+ * offset on append; replication will drive it through setHighWatermark.
+ *
+ * Ordering: every mutation (append, roll, flush, retention, DeleteRecords,
+ * truncate, close) runs through one promise queue, so they apply in call
+ * order and never interleave; reads bypass the queue and see a consistent
+ * prefix (see segment.ts).
+ *
+ * Durability: append resolves once its bytes are in the kernel (write(2) has
+ * returned), not on disk. That survives the process being killed (kill -9,
+ * crash, OOM): the page cache still holds the data and recovery finds it.
+ * It does not survive an OS crash or power loss, which can lose the tail
+ * written since the last fdatasync. flush.messages=N fdatasyncs before
+ * resolving the append that brings the unflushed count to N (N=1: every
+ * acknowledged append is on stable storage); flush.ms does the same by age,
+ * and LogManager also checks it periodically. Rolled segments are always
+ * fdatasynced when they stop being active.
+ */
+import { join } from 'node:path';
+import {
+  ErrorCode,
+  RECORD_BATCH_HEADER_SIZE,
+  RecordBatchHeader,
+  setBaseOffset,
+  setLogAppendTime,
+  setPartitionLeaderEpoch,
+} from '@samsa/protocol';
+import { systemClock, type Clock } from './clock.js';
+import { OffsetOutOfRangeError, StorageError } from './errors.js';
+import { nodeFs, type Fs } from './fs.js';
+import { assert } from './invariant.js';
+import { hasDeletePolicy, type LogConfig } from './log-config.js';
+import { planRetention } from './retention.js';
+import { LogSegment, parseSegmentFileName, segmentFilePath, type AppendBatchInfo } from './segment.js';
+
+/** Name of the clean-shutdown marker in a partition directory. */
+export const CLEAN_SHUTDOWN_FILE = '.samsa_cleanshutdown';
+/** Name of the log-start-offset checkpoint in a partition directory. */
+export const LOG_START_OFFSET_FILE = 'log-start-offset';
+
+/** Result of {@link PartitionLog.append}. */
+export interface AppendResult {
+  /** Offset assigned to the first record. */
+  baseOffset: number;
+  lastOffset: number;
+  /** The timestamp stamped on the batches, or -1 unless message.timestamp.type=LogAppendTime. */
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  recordCount: number;
+  maxTimestamp: number;
+}
+
+/** Result of {@link PartitionLog.read}. */
+export interface ReadResult {
+  /** Zero or more whole batches; the first is whole even if larger than maxBytes (KIP-74). */
+  buffers: Buffer[];
+  bytes: number;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+/** What happened when the log was opened. */
+export interface OpenInfo {
+  cleanShutdown: boolean;
+  /** Segments scanned in full (recovered or index rebuilt). */
+  rebuiltSegments: number;
+  /** Bytes cut from segments by recovery. */
+  truncatedBytes: number;
+  /** Segments deleted because an earlier segment had to be truncated. */
+  deletedSegments: number;
+}
+
+/** Options of {@link PartitionLog.open}. */
+export interface PartitionLogOptions {
+  /** The log directory; the partition lives in `<dir>/<topic>-<partition>`. */
+  dir: string;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  fs?: Fs;
+  clock?: Clock;
+  /** Single-node default true: the high watermark moves to the log end offset on every append. */
+  highWatermarkFollowsLogEnd?: boolean;
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** Partition directory name `<topic>-<partition>`. */
+export function partitionDirName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+/** Parses `<topic>-<partition>` (partition after the last '-'), or null. */
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
+  const m = /^(.+)-(\d+)$/.exec(name);
+  if (m === null || !TOPIC_NAME.test(m[1]) || m[1] === '.' || m[1] === '..') return null;
+  const partition = Number(m[2]);
+  return Number.isSafeInteger(partition) && partition <= 0x7fffffff ? { topic: m[1], partition } : null;
+}
+
+/** The log of one partition. */
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  /** The partition directory. */
+  readonly dir: string;
+  /** What open() found. */
+  readonly openInfo: OpenInfo;
+  #fs: Fs;
+  #clock: Clock;
+  #config: LogConfig;
+  #segments: readonly LogSegment[];
+  #logStartOffset: number;
+  #highWatermark: number;
+  #hwFollowsLeo: boolean;
+  #queue: Promise<unknown> = Promise.resolve();
+  #unflushedMessages = 0;
+  #lastFlushMs: number;
+  #closed = false;
+
+  private constructor(o: Required<Omit<PartitionLogOptions, 'dir'>> & { partDir: string }, segments: LogSegment[], logStartOffset: number, info: OpenInfo) {
+    this.topic = o.topic;
+    this.partition = o.partition;
+    this.dir = o.partDir;
+    this.#fs = o.fs;
+    this.#clock = o.clock;
+    this.#config = o.config;
+    this.#segments = segments;
+    this.#logStartOffset = logStartOffset;
+    this.#highWatermark = segments[segments.length - 1].nextOffset;
+    this.#hwFollowsLeo = o.highWatermarkFollowsLogEnd;
+    this.#lastFlushMs = o.clock.nowMs();
+    this.openInfo = info;
+    this.#checkInvariants();
+  }
+
+  /**
+   * Opens (creating if needed) the partition's log. Without a clean-shutdown
+   * marker the active segment is validated and truncated at the first torn
+   * or corrupt batch; any segment with missing or implausible index files is
+   * rebuilt (see recovery.ts for the full table).
+   */
+  static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
+    const { topic, partition } = opts;
+    if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+      throw new StorageError(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name ${JSON.stringify(topic)}`);
+    }
+    assert(Number.isSafeInteger(partition) && partition >= 0, () => `invalid partition ${partition}`);
+    const fs = opts.fs ?? nodeFs;
+    const clock = opts.clock ?? systemClock;
+    const config = opts.config;
+    const partDir = join(opts.dir, partitionDirName(topic, partition));
+    await fs.mkdir(partDir);
+    const names = await fs.readdir(partDir);
+    const clean = names.includes(CLEAN_SHUTDOWN_FILE);
+    const bases: number[] = [];
+    for (const name of names) {
+      const base = parseSegmentFileName(name);
+      if (base !== null) bases.push(base);
+      else if (name.endsWith('.tmp') || name.endsWith('.deleted')) await fs.unlink(join(partDir, name));
+    }
+    bases.sort((a, b) => a - b);
+    const baseSet = new Set(bases);
+    for (const name of names) {
+      // Index files whose .log is gone (deleted by retention right before a crash).
+      const m = /^(\d{20})\.(index|timeindex)$/.exec(name);
+      if (m !== null && !baseSet.has(Number(m[1]))) await fs.unlink(join(partDir, name));
+    }
+    const checkpoint = await readLogStartOffset(fs, join(partDir, LOG_START_OFFSET_FILE));
+    const info: OpenInfo = { cleanShutdown: clean, rebuiltSegments: 0, truncatedBytes: 0, deletedSegments: 0 };
+    const indexCfg = { indexIntervalBytes: config.indexIntervalBytes, segmentIndexBytes: config.segmentIndexBytes };
+    const segments: LogSegment[] = [];
+    for (let i = 0; i < bases.length; i++) {
+      const last = i === bases.length - 1;
+      const st = await fs.stat(segmentFilePath(partDir, bases[i], '.log'));
+      const r = await LogSegment.open(fs, partDir, bases[i], indexCfg, { recover: !clean && last, nowMs: clock.nowMs(), mtimeMs: st?.mtimeMs });
+      segments.push(r.segment);
+      if (r.rebuilt) info.rebuiltSegments++;
+      info.truncatedBytes += r.truncatedBytes;
+      const nextBase = last ? Number.POSITIVE_INFINITY : bases[i + 1];
+      if (!last && (r.truncatedBytes > 0 || r.segment.nextOffset > nextBase)) {
+        // A damaged older segment: the log must stay contiguous, so every
+        // later segment goes (Kafka does the same on recovery).
+        for (const later of bases.slice(i + 1)) {
+          await fs.unlink(segmentFilePath(partDir, later, '.log'));
+          await fs.unlink(segmentFilePath(partDir, later, '.index'));
+          await fs.unlink(segmentFilePath(partDir, later, '.timeindex'));
+          info.deletedSegments++;
+        }
+        break;
+      }
+    }
+    if (segments.length === 0) {
+      segments.push(await LogSegment.create(fs, partDir, Math.max(0, checkpoint ?? 0), indexCfg, clock.nowMs()));
+    }
+    const leo = segments[segments.length - 1].nextOffset;
+    const logStartOffset = Math.min(Math.max(checkpoint ?? 0, segments[0].baseOffset), leo);
+    if (checkpoint !== null && checkpoint > leo) {
+      // Recovery cut the log below the DeleteRecords point (data lost in a
+      // power failure): the start moves back to the end, durably, or the old
+      // value would come back once appends pass it.
+      await fs.writeFileAtomic(join(partDir, LOG_START_OFFSET_FILE), Buffer.from(`0\n${logStartOffset}\n`), { sync: true });
+    }
+    if (clean) {
+      await fs.unlink(join(partDir, CLEAN_SHUTDOWN_FILE));
+      await fs.fsyncDir(partDir);
+    }
+    return new PartitionLog(
+      { topic, partition, config, fs, clock, highWatermarkFollowsLogEnd: opts.highWatermarkFollowsLogEnd ?? true, partDir },
+      segments,
+      logStartOffset,
+      info,
+    );
+  }
+
+  /** First offset that may be read. */
+  get logStartOffset(): number {
+    return this.#logStartOffset;
+  }
+  /** Offset the next appended record gets. */
+  get logEndOffset(): number {
+    return this.#active().nextOffset;
+  }
+  /** Offsets below this are committed (readable by consumers). */
+  get highWatermark(): number {
+    return this.#highWatermark;
+  }
+  /** Bytes in all segments. */
+  get sizeInBytes(): number {
+    let n = 0;
+    for (const s of this.#segments) n += s.size;
+    return n;
+  }
+  get config(): LogConfig {
+    return this.#config;
+  }
+  /** Number of segments. */
+  get segmentCount(): number {
+    return this.#segments.length;
+  }
+  /** Base offsets of the segments, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.#segments.map((s) => s.baseOffset);
+  }
+
+  /** Replaces the config; index sizes apply to segments created from now on. */
+  updateConfig(c: LogConfig): void {
+    this.#config = c;
+  }
+
+  /** Sets the high watermark (replication); must stay within [logStartOffset, logEndOffset]. */
+  setHighWatermark(offset: number): void {
+    assert(offset >= this.#logStartOffset && offset <= this.logEndOffset, () =>
+      `high watermark ${offset} outside [${this.#logStartOffset}, ${this.logEndOffset}]`);
+    this.#highWatermark = offset;
+  }
+
+  /**
+   * Appends one or more validated magic-2 batches (the caller ran
+   * validateBatches). Assigns offsets from the log end offset by patching
+   * each baseOffset in `batches` in place, stamps partitionLeaderEpoch
+   * (`leaderEpoch`, default 0) and, for LogAppendTime, the timestamp. All
+   * batches of one call go to the same segment (rolling first if needed).
+   * Concurrent calls are applied in call order.
+   */
+  append(batches: Buffer, opts?: { leaderEpoch?: number }): Promise<AppendResult> {
+    return this.#enqueue(() => this.#append(batches, opts?.leaderEpoch ?? 0));
+  }
+
+  /**
+   * Reads whole batches starting with the one containing `offset`. Throws
+   * {@link OffsetOutOfRangeError} unless logStartOffset <= offset <=
+   * logEndOffset; `offset === logEndOffset` gives an empty result. Batches
+   * whose baseOffset >= `maxOffset` (e.g. the high watermark) are not
+   * returned. Reads only one segment per call (the caller fetches again).
+   */
+  async read(offset: number, maxBytes: number, opts?: { maxOffset?: number }): Promise<ReadResult> {
+    this.#ensureOpen();
+    const maxOffset = opts?.maxOffset ?? Number.MAX_SAFE_INTEGER;
+    // A retention or truncation can delete the segment between choosing it
+    // and pinning it; then choose again (bounded: it can only happen once
+    // per concurrent mutation).
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const logStartOffset = this.#logStartOffset;
+      const logEndOffset = this.logEndOffset;
+      const highWatermark = this.#highWatermark;
+      if (offset < logStartOffset || offset > logEndOffset || !Number.isSafeInteger(offset)) {
+        throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, `${this.topic}-${this.partition}`);
+      }
+      const result: ReadResult = { buffers: [], bytes: 0, highWatermark, logStartOffset, logEndOffset };
+      if (offset === logEndOffset) return result;
+      const segs = this.#segments;
+      let retry = false;
+      for (let i = floorSegment(segs, offset); i < segs.length; i++) {
+        const seg = segs[i];
+        if (!seg.acquire()) {
+          retry = true;
+          break;
+        }
+        let r;
+        try {
+          r = await seg.read(offset, maxBytes, maxOffset);
+        } finally {
+          seg.release();
+        }
+        if (r.found) {
+          if (r.data.length > 0) {
+            result.buffers.push(r.data);
+            result.bytes = r.data.length;
+          }
+          return result;
+        }
+      }
+      if (!retry) return result;
+    }
+    throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `read of ${this.topic}-${this.partition} kept racing segment deletion`);
+  }
+
+  /**
+   * ListOffsets by timestamp: the first record at or after the log start
+   * offset whose timestamp >= `timestamp`, or null. Finds the batch through
+   * the time index and batch headers, then decodes that one batch to answer
+   * with the record's own offset and timestamp, as Kafka does.
+   */
+  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    this.#ensureOpen();
+    const lso = this.#logStartOffset;
+    for (const seg of this.#segments) {
+      if (seg.maxTimestamp < timestamp || seg.nextOffset <= lso) continue;
+      if (!seg.acquire()) continue;
+      try {
+        let min = lso;
+        for (;;) {
+          const batch = await seg.findByTimestamp(timestamp, min);
+          if (batch === null) break;
+          const rec = await seg.firstRecordOffset(batch.baseOffset, (t, o) => t >= timestamp && o >= lso);
+          if (rec !== null) return rec;
+          // Only records below the log start offset matched: keep looking.
+          min = batch.lastOffset + 1;
+        }
+      } finally {
+        seg.release();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * ListOffsets -3 (KIP-734): the record with the largest timestamp (the
+   * earliest such record on ties), or null for an empty log.
+   */
+  async offsetOfMaxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
+    this.#ensureOpen();
+    let best: LogSegment | null = null;
+    for (const seg of this.#segments) {
+      if (seg.nextOffset <= this.#logStartOffset || seg.maxTimestamp < 0) continue;
+      if (best === null || seg.maxTimestamp > best.maxTimestamp) best = seg;
+    }
+    if (best === null || !best.acquire()) return null;
+    try {
+      const ts = best.maxTimestamp;
+      const rec = await best.firstRecordOffset(best.offsetOfMaxTimestamp, (t) => t === ts);
+      return rec ?? { offset: best.offsetOfMaxTimestamp, timestamp: ts };
+    } finally {
+      best.release();
+    }
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset to `offset` (<= high
+   * watermark, else OffsetOutOfRangeError), persists it, and deletes the
+   * segments that lie entirely below it. Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.#enqueue(async () => {
+      this.#ensureOpen();
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.#highWatermark) {
+        throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.#highWatermark, `DeleteRecords on ${this.topic}-${this.partition}`);
+      }
+      if (offset <= this.#logStartOffset) return this.#logStartOffset;
+      this.#logStartOffset = offset;
+      await this.#writeLogStartOffset();
+      await this.#applyRetention(false);
+      this.#checkInvariants();
+      return this.#logStartOffset;
+    });
+  }
+
+  /**
+   * Deletes whole segments by the log start offset, retention.ms and
+   * retention.bytes (see retention.ts), rolling the active segment first if
+   * it is expired too. Returns the number of segments deleted.
+   */
+  applyRetention(): Promise<number> {
+    return this.#enqueue(() => (this.#closed ? Promise.resolve(0) : this.#applyRetention(true)));
+  }
+
+  /** Rolls the active segment if segment.ms has passed (by the clock). True if it rolled. */
+  maybeRoll(): Promise<boolean> {
+    return this.#enqueue(async () => {
+      this.#ensureOpen();
+      const now = this.#clock.nowMs();
+      const c = this.#config;
+      if (!this.#active().shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: 0, lastOffset: this.logEndOffset, maxTimestamp: now, nowMs: now })) return false;
+      await this.#roll();
+      return true;
+    });
+  }
+
+  /** Rolls the active segment now (no-op when it is empty). */
+  roll(): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#ensureOpen();
+      await this.#roll();
+    });
+  }
+
+  /**
+   * Removes everything at and after `offset`. The log only ends on batch
+   * boundaries, so a batch containing `offset` is removed whole and the new
+   * log end offset is its base offset. Truncating to or below the log start
+   * offset empties the log and restarts it at `offset`.
+   */
+  truncateTo(offset: number): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#ensureOpen();
+      assert(Number.isSafeInteger(offset) && offset >= 0, () => `truncateTo(${offset})`);
+      if (offset >= this.logEndOffset) return;
+      if (offset <= this.#logStartOffset || offset <= this.#segments[0].baseOffset) {
+        const old = this.#segments;
+        const seg = await LogSegment.create(this.#fs, this.dir, offset, this.#indexConfig(), this.#clock.nowMs());
+        this.#segments = [seg];
+        for (const s of old) if (s.baseOffset !== offset) await s.delete(); else await s.close();
+        this.#logStartOffset = offset;
+        await this.#writeLogStartOffset();
+      } else {
+        let segs = this.#segments;
+        while (segs.length > 1 && segs[segs.length - 1].baseOffset >= offset) {
+          const victim = segs[segs.length - 1];
+          segs = segs.slice(0, -1);
+          this.#segments = segs;
+          await victim.delete();
+        }
+        await segs[segs.length - 1].truncateTo(offset);
+        if (this.#logStartOffset > this.logEndOffset) {
+          // The batch holding the old start straddled the cut: the start
+          // moves back to the new end (the checkpoint must follow, or a
+          // restart would resurrect the higher value).
+          this.#logStartOffset = this.logEndOffset;
+          await this.#writeLogStartOffset();
+        }
+      }
+      if (this.#highWatermark > this.logEndOffset) this.#highWatermark = this.logEndOffset;
+      if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
+      this.#checkInvariants();
+    });
+  }
+
+  /** fdatasyncs segments with unflushed data and persists dirty indexes. */
+  flush(): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#ensureOpen();
+      await this.#flushData();
+      for (const s of this.#segments) await s.persistIndexes();
+    });
+  }
+
+  /** Flushes if flush.ms has elapsed since the last flush (for LogManager's scheduler). */
+  maybeFlush(): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#closed || this.#unflushedMessages === 0) return;
+      if (this.#clock.nowMs() - this.#lastFlushMs >= this.#config.flushMs) await this.#flushData();
+    });
+  }
+
+  /** Flushes everything, closes the files and writes the clean-shutdown marker. */
+  close(): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      for (const s of this.#segments) await s.seal();
+      for (const s of this.#segments) await s.close();
+      await this.#fs.writeFileAtomic(join(this.dir, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0), { sync: true });
+    });
+  }
+
+  /** Closes without a marker and removes the partition directory. */
+  delete(): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#closed = true;
+      for (const s of this.#segments) await s.close();
+      await this.#fs.rmrf(this.dir);
+    });
+  }
+
+  async #append(buf: Buffer, leaderEpoch: number): Promise<AppendResult> {
+    this.#ensureOpen();
+    assert(buf.length >= RECORD_BATCH_HEADER_SIZE, 'append of less than one batch header');
+    const c = this.#config;
+    const now = this.#clock.nowMs();
+    const logAppendTime = c.messageTimestampType === 'LogAppendTime';
+    const firstOffset = this.logEndOffset;
+    const infos: AppendBatchInfo[] = [];
+    let next = firstOffset;
+    let maxTimestamp = -1;
+    let recordCount = 0;
+    for (let pos = 0; pos < buf.length; ) {
+      assert(pos + RECORD_BATCH_HEADER_SIZE <= buf.length, 'truncated batch header in append');
+      const h = new RecordBatchHeader(buf, pos);
+      const size = h.totalSize;
+      assert(h.magic === 2 && size >= RECORD_BATCH_HEADER_SIZE && pos + size <= buf.length, () => `malformed batch at ${pos} in append`);
+      if (size > c.maxMessageBytes) {
+        throw new StorageError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${size} bytes exceeds max.message.bytes ${c.maxMessageBytes}`);
+      }
+      const delta = h.lastOffsetDelta;
+      assert(delta >= 0, 'negative lastOffsetDelta in append');
+      setBaseOffset(buf, pos, next);
+      setPartitionLeaderEpoch(buf, pos, leaderEpoch);
+      if (logAppendTime) setLogAppendTime(buf, pos, now);
+      const ts = h.maxTimestamp;
+      infos.push({ position: pos, size, lastOffset: next + delta, maxTimestamp: ts });
+      if (ts > maxTimestamp) maxTimestamp = ts;
+      recordCount += h.recordCount;
+      next += delta + 1;
+      pos += size;
+    }
+    const lastOffset = next - 1;
+    let active = this.#active();
+    if (active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: buf.length, lastOffset, maxTimestamp, nowMs: now })) {
+      active = await this.#roll();
+    }
+    await active.append(buf, infos, now);
+    if (this.#hwFollowsLeo) this.#highWatermark = next;
+    this.#checkInvariants();
+    this.#unflushedMessages += next - firstOffset;
+    if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();
+    return {
+      baseOffset: firstOffset,
+      lastOffset,
+      logAppendTimeMs: logAppendTime ? now : -1,
+      logStartOffset: this.#logStartOffset,
+      recordCount,
+      maxTimestamp,
+    };
+  }
+
+  /** Seals the active segment and starts a new one at the log end offset. */
+  async #roll(): Promise<LogSegment> {
+    const active = this.#active();
+    if (active.size === 0) return active;
+    await active.seal();
+    const seg = await LogSegment.create(this.#fs, this.dir, active.nextOffset, this.#indexConfig(), this.#clock.nowMs());
+    // The new file's directory entry must be durable before data in it is
+    // acknowledged as flushed (flush.messages=1 promises survival of power loss).
+    await this.#fs.fsyncDir(this.dir);
+    this.#segments = [...this.#segments, seg];
+    return seg;
+  }
+
+  async #applyRetention(timeAndSize: boolean): Promise<number> {
+    const c = this.#config;
+    const plan = planRetention(
+      this.#segments.map((s) => ({ baseOffset: s.baseOffset, size: s.size, largestTimestamp: s.largestTimestamp })),
+      {
+        nowMs: this.#clock.nowMs(),
+        retentionMs: c.retentionMs,
+        retentionBytes: c.retentionBytes,
+        deletePolicy: timeAndSize && hasDeletePolicy(c),
+        logStartOffset: this.#logStartOffset,
+        highWatermark: this.#highWatermark,
+        logEndOffset: this.logEndOffset,
+      },
+    );
+    if (plan.count === 0) return 0;
+    if (plan.rollActive) await this.#roll();
+    const victims = this.#segments.slice(0, plan.count);
+    this.#segments = this.#segments.slice(plan.count);
+    const newStart = this.#segments[0].baseOffset;
+    if (newStart > this.#logStartOffset) this.#logStartOffset = newStart;
+    // Unlink after the in-memory switch: readers that pinned a victim
+    // finish on the open fd; new readers never see it.
+    for (const v of victims) await v.delete();
+    this.#checkInvariants();
+    return victims.length;
+  }
+
+  async #flushData(): Promise<void> {
+    for (const s of this.#segments) if (s.unflushed) await s.flush();
+    this.#unflushedMessages = 0;
+    this.#lastFlushMs = this.#clock.nowMs();
+  }
+
+  async #writeLogStartOffset(): Promise<void> {
+    await this.#fs.writeFileAtomic(join(this.dir, LOG_START_OFFSET_FILE), Buffer.from(`0\n${this.#logStartOffset}\n`), { sync: true });
+  }
+
+  #indexConfig(): { indexIntervalBytes: number; segmentIndexBytes: number } {
+    return { indexIntervalBytes: this.#config.indexIntervalBytes, segmentIndexBytes: this.#config.segmentIndexBytes };
+  }
+
+  #active(): LogSegment {
+    return this.#segments[this.#segments.length - 1];
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.topic}-${this.partition} is closed`);
+  }
+
+  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #checkInvariants(): void {
+    const leo = this.logEndOffset;
+    assert(this.#logStartOffset <= this.#highWatermark && this.#highWatermark <= leo, () =>
+      `offsets out of order: logStartOffset ${this.#logStartOffset}, highWatermark ${this.#highWatermark}, logEndOffset ${leo}`);
+    assert(this.#segments.length > 0, 'a log always has an active segment');
+  }
+}
+
+/** Index of the last segment with baseOffset <= offset (0 if none). */
+function floorSegment(segs: readonly LogSegment[], offset: number): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segs[mid].baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+async function readLogStartOffset(fs: Fs, path: string): Promise<number | null> {
+  const data = await fs.readFile(path);
+  if (data === null) return null;
+  const lines = data.toString('utf8').split('\n');
+  const n = Number(lines[1]);
+  // A malformed checkpoint is ignored (the first segment's base offset is a
+  // safe lower bound); only a well-formed version-0 file counts.
+  return lines[0] === '0' && Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
