@@ -174,7 +174,8 @@ function guard(set: VersionSet, ctx: VersionSet): string {
   const terms = runsWithin(s, ctx).map(([a, b]) => {
     const needLo = a > lo;
     const needHi = b < hi;
-    if (needLo && needHi) return a === b ? `version === ${a}` : `version >= ${a} && version <= ${b}`;
+    if (a === b) return `version === ${a}`;
+    if (needLo && needHi) return `version >= ${a} && version <= ${b}`;
     return needLo ? `version >= ${a}` : `version <= ${b}`;
   });
   return terms.length === 1 ? terms[0] : terms.map((t) => `(${t})`).join(' || ');
@@ -1059,8 +1060,8 @@ function emitEncode(lw: LineWriter, message: MessageModel, s: StructModel): void
         const g = guard(tagged, intersect(s.context, message.schema.flexible));
         const N = guard(f.nullable, tagged);
         const body = (): void => {
-          const nullableWhenPresent = N !== 'false';
-          lw.line(`const v = ${valueExpr(f, `msg.${f.tsName}`, nullableWhenPresent)};`);
+          // An undefined tagged field is at its default, and defaults are left out.
+          lw.line(`const v = msg.${f.tsName};`);
           let statements: string[];
           if (N === 'true' || N === 'false') {
             statements = writeStatements(f.type, 'v', 'true', N === 'true', 'tw');
@@ -1073,7 +1074,7 @@ function emitEncode(lw: LineWriter, message: MessageModel, s: StructModel): void
               '}',
             ];
           }
-          lw.block(`if (${nonDefaultCondition(f, 'v')}) {`, () => {
+          lw.block(`if (v !== undefined && ${nonDefaultCondition(f, 'v')}) {`, () => {
             lw.block(`(tagged ??= []).push(encodeTaggedField(${f.tag}, (tw) => {`, () => statements.forEach((l) => lw.line(l)), '}));');
           });
         };

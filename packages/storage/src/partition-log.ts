@@ -46,6 +46,7 @@ import { OffsetOutOfRangeError, StorageError } from './errors.js';
 import { nodeFs, type Fs } from './fs.js';
 import { assert } from './invariant.js';
 import { hasDeletePolicy, type LogConfig } from './log-config.js';
+import { segmentsToRecover } from './recovery.js';
 import { planRetention } from './retention.js';
 import { LogSegment, parseSegmentFileName, segmentFilePath, type AppendBatchInfo } from './segment.js';
 
@@ -187,10 +188,11 @@ export class PartitionLog {
     const info: OpenInfo = { cleanShutdown: clean, rebuiltSegments: 0, truncatedBytes: 0, deletedSegments: 0 };
     const indexCfg = { indexIntervalBytes: config.indexIntervalBytes, segmentIndexBytes: config.segmentIndexBytes };
     const segments: LogSegment[] = [];
+    const mustRecover = segmentsToRecover(bases.length, clean);
     for (let i = 0; i < bases.length; i++) {
       const last = i === bases.length - 1;
       const st = await fs.stat(segmentFilePath(partDir, bases[i], '.log'));
-      const r = await LogSegment.open(fs, partDir, bases[i], indexCfg, { recover: !clean && last, nowMs: clock.nowMs(), mtimeMs: st?.mtimeMs });
+      const r = await LogSegment.open(fs, partDir, bases[i], indexCfg, { recover: mustRecover(i), nowMs: clock.nowMs(), mtimeMs: st?.mtimeMs });
       segments.push(r.segment);
       if (r.rebuilt) info.rebuiltSegments++;
       info.truncatedBytes += r.truncatedBytes;

@@ -41,10 +41,10 @@ export interface AddOffsetsToTxnResponse {
 export function decodeAddOffsetsToTxnRequest(r: Reader, version: number): AddOffsetsToTxnRequest {
   const flexible = version >= 3;
   return {
-    transactionalId: (flexible ? r.readCompactString() : r.readString()),
+    transactionalId: flexible ? r.readCompactString() : r.readString(),
     producerId: r.readInt64(),
     producerEpoch: r.readInt16(),
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

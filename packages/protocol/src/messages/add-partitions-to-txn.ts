@@ -211,7 +211,7 @@ function encodeAddPartitionsToTxnTransactionArray(w: Writer, items: AddPartition
 
 function decodeAddPartitionsToTxnTopic(r: Reader, version: number, flexible: boolean): AddPartitionsToTxnTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitions: readArray(r, flexible, int32Element),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -277,7 +277,7 @@ function encodeAddPartitionsToTxnResultArray(w: Writer, items: AddPartitionsToTx
 
 function decodeAddPartitionsToTxnTopicResult(r: Reader, version: number, flexible: boolean): AddPartitionsToTxnTopicResult {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     resultsByPartition: decodeAddPartitionsToTxnPartitionResultArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

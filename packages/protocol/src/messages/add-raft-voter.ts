@@ -64,7 +64,7 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
     voterId: r.readInt32(),
     voterDirectoryId: r.readUuid(),
     listeners: decodeListenerArray(r, version, true),
-    ackWhenCommitted: version >= 1 ? r.readBool() : true,
+    ackWhenCommitted: version === 1 ? r.readBool() : true,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -76,7 +76,7 @@ export function encodeAddRaftVoterRequest(w: Writer, msg: AddRaftVoterRequest, v
   w.writeInt32(msg.voterId ?? 0);
   w.writeUuid(msg.voterDirectoryId ?? ZERO_UUID);
   encodeListenerArray(w, msg.listeners ?? [], version, true);
-  if (version >= 1) w.writeBool(msg.ackWhenCommitted ?? true);
+  if (version === 1) w.writeBool(msg.ackWhenCommitted ?? true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 

@@ -89,7 +89,7 @@ export interface AlterClientQuotasResponseEntityData {
 
 /** Decodes AlterClientQuotasRequest at `version` (the caller has read the header). */
 export function decodeAlterClientQuotasRequest(r: Reader, version: number): AlterClientQuotasRequest {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   return {
     entries: decodeAlterClientQuotasRequestEntryDataArray(r, version, flexible),
     validateOnly: r.readBool(),
@@ -99,7 +99,7 @@ export function decodeAlterClientQuotasRequest(r: Reader, version: number): Alte
 
 /** Encodes AlterClientQuotasRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeAlterClientQuotasRequest(w: Writer, msg: AlterClientQuotasRequest, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   encodeAlterClientQuotasRequestEntryDataArray(w, msg.entries ?? [], version, flexible);
   w.writeBool(msg.validateOnly ?? false);
   if (flexible) {
@@ -109,7 +109,7 @@ export function encodeAlterClientQuotasRequest(w: Writer, msg: AlterClientQuotas
 
 /** Decodes AlterClientQuotasResponse at `version` (the caller has read the header). */
 export function decodeAlterClientQuotasResponse(r: Reader, version: number): AlterClientQuotasResponse {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   return {
     throttleTimeMs: r.readInt32(),
     entries: decodeAlterClientQuotasResponseEntryDataArray(r, version, flexible),
@@ -119,7 +119,7 @@ export function decodeAlterClientQuotasResponse(r: Reader, version: number): Alt
 
 /** Encodes AlterClientQuotasResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeAlterClientQuotasResponse(w: Writer, msg: AlterClientQuotasResponse, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   w.writeInt32(msg.throttleTimeMs ?? 0);
   encodeAlterClientQuotasResponseEntryDataArray(w, msg.entries ?? [], version, flexible);
   if (flexible) {
@@ -178,8 +178,8 @@ function encodeAlterClientQuotasRequestEntryDataArray(w: Writer, items: AlterCli
 
 function decodeAlterClientQuotasRequestEntityData(r: Reader, version: number, flexible: boolean): AlterClientQuotasRequestEntityData {
   return {
-    entityType: (flexible ? r.readCompactString() : r.readString()),
-    entityName: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    entityType: flexible ? r.readCompactString() : r.readString(),
+    entityName: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -218,7 +218,7 @@ function encodeAlterClientQuotasRequestEntityDataArray(w: Writer, items: AlterCl
 
 function decodeOpData(r: Reader, version: number, flexible: boolean): OpData {
   return {
-    key: (flexible ? r.readCompactString() : r.readString()),
+    key: flexible ? r.readCompactString() : r.readString(),
     value: r.readFloat64(),
     remove: r.readBool(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -257,7 +257,7 @@ function encodeOpDataArray(w: Writer, items: OpData[] | null, version: number, f
 function decodeAlterClientQuotasResponseEntryData(r: Reader, version: number, flexible: boolean): AlterClientQuotasResponseEntryData {
   return {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     entity: decodeAlterClientQuotasResponseEntityDataArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -294,8 +294,8 @@ function encodeAlterClientQuotasResponseEntryDataArray(w: Writer, items: AlterCl
 
 function decodeAlterClientQuotasResponseEntityData(r: Reader, version: number, flexible: boolean): AlterClientQuotasResponseEntityData {
   return {
-    entityType: (flexible ? r.readCompactString() : r.readString()),
-    entityName: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    entityType: flexible ? r.readCompactString() : r.readString(),
+    entityName: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

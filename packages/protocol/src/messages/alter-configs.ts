@@ -71,7 +71,7 @@ export interface AlterConfigsResourceResponse {
 
 /** Decodes AlterConfigsRequest at `version` (the caller has read the header). */
 export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConfigsRequest {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     resources: decodeAlterConfigsResourceArray(r, version, flexible),
     validateOnly: r.readBool(),
@@ -81,7 +81,7 @@ export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConf
 
 /** Encodes AlterConfigsRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeAlterConfigsRequest(w: Writer, msg: AlterConfigsRequest, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   encodeAlterConfigsResourceArray(w, msg.resources ?? [], version, flexible);
   w.writeBool(msg.validateOnly ?? false);
   if (flexible) {
@@ -91,7 +91,7 @@ export function encodeAlterConfigsRequest(w: Writer, msg: AlterConfigsRequest, v
 
 /** Decodes AlterConfigsResponse at `version` (the caller has read the header). */
 export function decodeAlterConfigsResponse(r: Reader, version: number): AlterConfigsResponse {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     throttleTimeMs: r.readInt32(),
     responses: decodeAlterConfigsResourceResponseArray(r, version, flexible),
@@ -101,7 +101,7 @@ export function decodeAlterConfigsResponse(r: Reader, version: number): AlterCon
 
 /** Encodes AlterConfigsResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeAlterConfigsResponse(w: Writer, msg: AlterConfigsResponse, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   w.writeInt32(msg.throttleTimeMs ?? 0);
   encodeAlterConfigsResourceResponseArray(w, msg.responses ?? [], version, flexible);
   if (flexible) {
@@ -129,7 +129,7 @@ export const AlterConfigsApi: ApiDescriptor<AlterConfigsRequest, AlterConfigsRes
 function decodeAlterConfigsResource(r: Reader, version: number, flexible: boolean): AlterConfigsResource {
   return {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
     configs: decodeAlterableConfigArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -166,8 +166,8 @@ function encodeAlterConfigsResourceArray(w: Writer, items: AlterConfigsResource[
 
 function decodeAlterableConfig(r: Reader, version: number, flexible: boolean): AlterableConfig {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -207,9 +207,9 @@ function encodeAlterableConfigArray(w: Writer, items: AlterableConfig[] | null, 
 function decodeAlterConfigsResourceResponse(r: Reader, version: number, flexible: boolean): AlterConfigsResourceResponse {
   return {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

@@ -90,7 +90,7 @@ export interface ReassignablePartitionResponse {
 export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
   return {
     timeoutMs: r.readInt32(),
-    allowReplicationFactorChange: version >= 1 ? r.readBool() : true,
+    allowReplicationFactorChange: version === 1 ? r.readBool() : true,
     topics: decodeReassignableTopicArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
@@ -99,7 +99,7 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
 /** Encodes AlterPartitionReassignmentsRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeAlterPartitionReassignmentsRequest(w: Writer, msg: AlterPartitionReassignmentsRequest, version: number): void {
   w.writeInt32(msg.timeoutMs ?? 60000);
-  if (version >= 1) w.writeBool(msg.allowReplicationFactorChange ?? true);
+  if (version === 1) w.writeBool(msg.allowReplicationFactorChange ?? true);
   encodeReassignableTopicArray(w, msg.topics ?? [], version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
@@ -108,7 +108,7 @@ export function encodeAlterPartitionReassignmentsRequest(w: Writer, msg: AlterPa
 export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
   return {
     throttleTimeMs: r.readInt32(),
-    allowReplicationFactorChange: version >= 1 ? r.readBool() : true,
+    allowReplicationFactorChange: version === 1 ? r.readBool() : true,
     errorCode: r.readInt16(),
     errorMessage: r.readCompactNullableString(),
     responses: decodeReassignableTopicResponseArray(r, version, true),
@@ -119,7 +119,7 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
 /** Encodes AlterPartitionReassignmentsResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeAlterPartitionReassignmentsResponse(w: Writer, msg: AlterPartitionReassignmentsResponse, version: number): void {
   w.writeInt32(msg.throttleTimeMs ?? 0);
-  if (version >= 1) w.writeBool(msg.allowReplicationFactorChange ?? true);
+  if (version === 1) w.writeBool(msg.allowReplicationFactorChange ?? true);
   w.writeInt16(msg.errorCode ?? 0);
   w.writeCompactNullableString(msg.errorMessage === undefined ? '' : msg.errorMessage);
   encodeReassignableTopicResponseArray(w, msg.responses ?? [], version, true);

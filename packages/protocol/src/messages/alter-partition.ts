@@ -203,7 +203,7 @@ function decodeAlterPartitionRequestPartitionData(r: Reader, version: number, fl
     partitionIndex: r.readInt32(),
     leaderEpoch: r.readInt32(),
     newIsr: version <= 2 ? readArray(r, true, int32Element) : [],
-    newIsrWithEpochs: version >= 3 ? decodeBrokerStateArray(r, version, true) : [],
+    newIsrWithEpochs: version === 3 ? decodeBrokerStateArray(r, version, true) : [],
     leaderRecoveryState: version >= 1 ? r.readInt8() : 0,
     partitionEpoch: r.readInt32(),
     unknownTaggedFields: readUnknownTaggedFields(r),
@@ -214,7 +214,7 @@ function encodeAlterPartitionRequestPartitionData(w: Writer, msg: AlterPartition
   w.writeInt32(msg.partitionIndex ?? 0);
   w.writeInt32(msg.leaderEpoch ?? 0);
   if (version <= 2) writeArray(w, msg.newIsr ?? [], true, int32Element);
-  if (version >= 3) encodeBrokerStateArray(w, msg.newIsrWithEpochs ?? [], version, true);
+  if (version === 3) encodeBrokerStateArray(w, msg.newIsrWithEpochs ?? [], version, true);
   if (version >= 1) w.writeInt8(msg.leaderRecoveryState ?? 0);
   w.writeInt32(msg.partitionEpoch ?? 0);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);

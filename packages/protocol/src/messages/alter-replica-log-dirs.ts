@@ -76,7 +76,7 @@ export interface AlterReplicaLogDirPartitionResult {
 
 /** Decodes AlterReplicaLogDirsRequest at `version` (the caller has read the header). */
 export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): AlterReplicaLogDirsRequest {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     dirs: decodeAlterReplicaLogDirArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -85,7 +85,7 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
 
 /** Encodes AlterReplicaLogDirsRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeAlterReplicaLogDirsRequest(w: Writer, msg: AlterReplicaLogDirsRequest, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   encodeAlterReplicaLogDirArray(w, msg.dirs ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
@@ -94,7 +94,7 @@ export function encodeAlterReplicaLogDirsRequest(w: Writer, msg: AlterReplicaLog
 
 /** Decodes AlterReplicaLogDirsResponse at `version` (the caller has read the header). */
 export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): AlterReplicaLogDirsResponse {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     throttleTimeMs: r.readInt32(),
     results: decodeAlterReplicaLogDirTopicResultArray(r, version, flexible),
@@ -104,7 +104,7 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
 
 /** Encodes AlterReplicaLogDirsResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeAlterReplicaLogDirsResponse(w: Writer, msg: AlterReplicaLogDirsResponse, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   w.writeInt32(msg.throttleTimeMs ?? 0);
   encodeAlterReplicaLogDirTopicResultArray(w, msg.results ?? [], version, flexible);
   if (flexible) {
@@ -131,7 +131,7 @@ export const AlterReplicaLogDirsApi: ApiDescriptor<AlterReplicaLogDirsRequest, A
 
 function decodeAlterReplicaLogDir(r: Reader, version: number, flexible: boolean): AlterReplicaLogDir {
   return {
-    path: (flexible ? r.readCompactString() : r.readString()),
+    path: flexible ? r.readCompactString() : r.readString(),
     topics: decodeAlterReplicaLogDirTopicArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -167,7 +167,7 @@ function encodeAlterReplicaLogDirArray(w: Writer, items: AlterReplicaLogDir[] | 
 
 function decodeAlterReplicaLogDirTopic(r: Reader, version: number, flexible: boolean): AlterReplicaLogDirTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitions: readArray(r, flexible, int32Element),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -203,7 +203,7 @@ function encodeAlterReplicaLogDirTopicArray(w: Writer, items: AlterReplicaLogDir
 
 function decodeAlterReplicaLogDirTopicResult(r: Reader, version: number, flexible: boolean): AlterReplicaLogDirTopicResult {
   return {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeAlterReplicaLogDirPartitionResultArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

@@ -93,8 +93,8 @@ export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersion
   return {
     clientSoftwareName: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
     clientSoftwareVersion: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    clusterId: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    nodeId: version >= 5 ? r.readInt32() : -1,
+    clusterId: version === 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    nodeId: version === 5 ? r.readInt32() : -1,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -112,12 +112,12 @@ export function encodeApiVersionsRequest(w: Writer, msg: ApiVersionsRequest, ver
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 5) {
+  if (version === 5) {
     const v = msg.clusterId ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
   }
-  if (version >= 5) w.writeInt32(msg.nodeId ?? -1);
+  if (version === 5) w.writeInt32(msg.nodeId ?? -1);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -168,32 +168,32 @@ export function encodeApiVersionsResponse(w: Writer, msg: ApiVersionsResponse, v
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     {
-      const v = msg.supportedFeatures ?? [];
-      if (v.length !== 0) {
+      const v = msg.supportedFeatures;
+      if (v !== undefined && v.length !== 0) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           encodeSupportedFeatureKeyArray(tw, v, version, true);
         }));
       }
     }
     {
-      const v = msg.finalizedFeaturesEpoch ?? -1;
-      if (v !== -1) {
+      const v = msg.finalizedFeaturesEpoch;
+      if (v !== undefined && v !== -1) {
         (tagged ??= []).push(encodeTaggedField(1, (tw) => {
           tw.writeInt64(v);
         }));
       }
     }
     {
-      const v = msg.finalizedFeatures ?? [];
-      if (v.length !== 0) {
+      const v = msg.finalizedFeatures;
+      if (v !== undefined && v.length !== 0) {
         (tagged ??= []).push(encodeTaggedField(2, (tw) => {
           encodeFinalizedFeatureKeyArray(tw, v, version, true);
         }));
       }
     }
     {
-      const v = msg.zkMigrationReady ?? false;
-      if (v !== false) {
+      const v = msg.zkMigrationReady;
+      if (v !== undefined && v !== false) {
         (tagged ??= []).push(encodeTaggedField(3, (tw) => {
           tw.writeBool(v);
         }));

@@ -118,27 +118,27 @@ export interface NodeEndpoint {
 
 /** Decodes BeginQuorumEpochRequest at `version` (the caller has read the header). */
 export function decodeBeginQuorumEpochRequest(r: Reader, version: number): BeginQuorumEpochRequest {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   return {
-    clusterId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    voterId: version >= 1 ? r.readInt32() : -1,
+    clusterId: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    voterId: version === 1 ? r.readInt32() : -1,
     topics: decodeBeginQuorumEpochRequestTopicDataArray(r, version, flexible),
-    leaderEndpoints: version >= 1 ? decodeLeaderEndpointArray(r, version, flexible) : [],
+    leaderEndpoints: version === 1 ? decodeLeaderEndpointArray(r, version, flexible) : [],
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
 
 /** Encodes BeginQuorumEpochRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeBeginQuorumEpochRequest(w: Writer, msg: BeginQuorumEpochRequest, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   {
     const v = msg.clusterId ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
   }
-  if (version >= 1) w.writeInt32(msg.voterId ?? -1);
+  if (version === 1) w.writeInt32(msg.voterId ?? -1);
   encodeBeginQuorumEpochRequestTopicDataArray(w, msg.topics ?? [], version, flexible);
-  if (version >= 1) encodeLeaderEndpointArray(w, msg.leaderEndpoints ?? [], version, flexible);
+  if (version === 1) encodeLeaderEndpointArray(w, msg.leaderEndpoints ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -146,7 +146,7 @@ export function encodeBeginQuorumEpochRequest(w: Writer, msg: BeginQuorumEpochRe
 
 /** Decodes BeginQuorumEpochResponse at `version` (the caller has read the header). */
 export function decodeBeginQuorumEpochResponse(r: Reader, version: number): BeginQuorumEpochResponse {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   const msg: BeginQuorumEpochResponse = {
     errorCode: r.readInt16(),
     topics: decodeBeginQuorumEpochResponseTopicDataArray(r, version, flexible),
@@ -172,14 +172,14 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
 
 /** Encodes BeginQuorumEpochResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeBeginQuorumEpochResponse(w: Writer, msg: BeginQuorumEpochResponse, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   w.writeInt16(msg.errorCode ?? 0);
   encodeBeginQuorumEpochResponseTopicDataArray(w, msg.topics ?? [], version, flexible);
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     {
-      const v = msg.nodeEndpoints ?? [];
-      if (v.length !== 0) {
+      const v = msg.nodeEndpoints;
+      if (v !== undefined && v.length !== 0) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           encodeNodeEndpointArray(tw, v, version, true);
         }));
@@ -208,7 +208,7 @@ export const BeginQuorumEpochApi: ApiDescriptor<BeginQuorumEpochRequest, BeginQu
 
 function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: number, flexible: boolean): BeginQuorumEpochRequestTopicData {
   return {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeBeginQuorumEpochRequestPartitionDataArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -245,7 +245,7 @@ function encodeBeginQuorumEpochRequestTopicDataArray(w: Writer, items: BeginQuor
 function decodeBeginQuorumEpochRequestPartitionData(r: Reader, version: number, flexible: boolean): BeginQuorumEpochRequestPartitionData {
   return {
     partitionIndex: r.readInt32(),
-    voterDirectoryId: version >= 1 ? r.readUuid() : ZERO_UUID,
+    voterDirectoryId: version === 1 ? r.readUuid() : ZERO_UUID,
     leaderId: r.readInt32(),
     leaderEpoch: r.readInt32(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -254,7 +254,7 @@ function decodeBeginQuorumEpochRequestPartitionData(r: Reader, version: number, 
 
 function encodeBeginQuorumEpochRequestPartitionData(w: Writer, msg: BeginQuorumEpochRequestPartitionData, version: number, flexible: boolean): void {
   w.writeInt32(msg.partitionIndex ?? 0);
-  if (version >= 1) w.writeUuid(msg.voterDirectoryId ?? ZERO_UUID);
+  if (version === 1) w.writeUuid(msg.voterDirectoryId ?? ZERO_UUID);
   w.writeInt32(msg.leaderId ?? 0);
   w.writeInt32(msg.leaderEpoch ?? 0);
   if (flexible) {
@@ -312,7 +312,7 @@ function encodeLeaderEndpointArray(w: Writer, items: LeaderEndpoint[] | null, ve
 
 function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: number, flexible: boolean): BeginQuorumEpochResponseTopicData {
   return {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeBeginQuorumEpochResponsePartitionDataArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

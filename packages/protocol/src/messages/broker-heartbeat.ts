@@ -75,7 +75,7 @@ export function decodeBrokerHeartbeatRequest(r: Reader, version: number): Broker
     const end = r.offset + size;
     if (tag === 0 && version >= 1) {
       msg.offlineLogDirs = readArray(r, true, uuidElement);
-    } else if (tag === 1 && version >= 2) {
+    } else if (tag === 1 && version === 2) {
       msg.cordonedLogDirs = readNullableArray(r, true, uuidElement);
     } else {
       (msg.unknownTaggedFields ??= []).push({ tag, data: r.readRaw(size) });
@@ -95,16 +95,16 @@ export function encodeBrokerHeartbeatRequest(w: Writer, msg: BrokerHeartbeatRequ
   w.writeBool(msg.wantShutDown ?? false);
   let tagged: TaggedField[] | undefined;
   if (version >= 1) {
-    const v = msg.offlineLogDirs ?? [];
-    if (v.length !== 0) {
+    const v = msg.offlineLogDirs;
+    if (v !== undefined && v.length !== 0) {
       (tagged ??= []).push(encodeTaggedField(0, (tw) => {
         writeArray(tw, v, true, uuidElement);
       }));
     }
   }
-  if (version >= 2) {
-    const v = msg.cordonedLogDirs ?? null;
-    if (v !== null) {
+  if (version === 2) {
+    const v = msg.cordonedLogDirs;
+    if (v !== undefined && v !== null) {
       (tagged ??= []).push(encodeTaggedField(1, (tw) => {
         writeArray(tw, v, true, uuidElement);
       }));

@@ -215,7 +215,7 @@ function decodeMember(r: Reader, version: number, flexible: boolean): Member {
     subscribedTopicRegex: r.readCompactNullableString(),
     assignment: decodeAssignment(r, version, true),
     targetAssignment: decodeAssignment(r, version, true),
-    memberType: version >= 1 ? r.readInt8() : -1,
+    memberType: version === 1 ? r.readInt8() : -1,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -231,7 +231,7 @@ function encodeMember(w: Writer, msg: Member, version: number, flexible: boolean
   w.writeCompactNullableString(msg.subscribedTopicRegex ?? null);
   encodeAssignment(w, msg.assignment ?? defaultAssignment(), version, true);
   encodeAssignment(w, msg.targetAssignment ?? defaultAssignment(), version, true);
-  if (version >= 1) w.writeInt8(msg.memberType ?? -1);
+  if (version === 1) w.writeInt8(msg.memberType ?? -1);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 

@@ -103,7 +103,7 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
     rackId: r.readCompactNullableString(),
     rebalanceTimeoutMs: r.readInt32(),
     subscribedTopicNames: readNullableArray(r, true, compactStringElement),
-    subscribedTopicRegex: version >= 1 ? r.readCompactNullableString() : null,
+    subscribedTopicRegex: version === 1 ? r.readCompactNullableString() : null,
     serverAssignor: r.readCompactNullableString(),
     topicPartitions: decodeConsumerGroupHeartbeatRequestTopicPartitionsNullableArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
@@ -119,7 +119,7 @@ export function encodeConsumerGroupHeartbeatRequest(w: Writer, msg: ConsumerGrou
   w.writeCompactNullableString(msg.rackId ?? null);
   w.writeInt32(msg.rebalanceTimeoutMs ?? -1);
   writeArray(w, msg.subscribedTopicNames ?? null, true, compactStringElement);
-  if (version >= 1) w.writeCompactNullableString(msg.subscribedTopicRegex ?? null);
+  if (version === 1) w.writeCompactNullableString(msg.subscribedTopicRegex ?? null);
   w.writeCompactNullableString(msg.serverAssignor ?? null);
   encodeConsumerGroupHeartbeatRequestTopicPartitionsArray(w, msg.topicPartitions ?? null, version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);

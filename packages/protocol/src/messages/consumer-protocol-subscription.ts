@@ -47,7 +47,7 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
     userData: r.readNullableBytes(),
     ownedPartitions: version >= 1 ? decodeTopicPartitionArray(r, version, false) : [],
     generationId: version >= 2 ? r.readInt32() : -1,
-    rackId: version >= 3 ? r.readNullableString() : null,
+    rackId: version === 3 ? r.readNullableString() : null,
     unknownTaggedFields: undefined,
   };
 }
@@ -58,7 +58,7 @@ export function encodeConsumerProtocolSubscription(w: Writer, msg: ConsumerProto
   w.writeNullableBytes(msg.userData ?? null);
   if (version >= 1) encodeTopicPartitionArray(w, msg.ownedPartitions ?? [], version, false);
   if (version >= 2) w.writeInt32(msg.generationId ?? -1);
-  if (version >= 3) w.writeNullableString(msg.rackId ?? null);
+  if (version === 3) w.writeNullableString(msg.rackId ?? null);
 }
 
 /** The versions of ConsumerProtocolSubscription this codec knows. */

@@ -45,7 +45,7 @@ export interface RemainingPartition {
 
 /** Decodes ControlledShutdownRequest at `version` (the caller has read the header). */
 export function decodeControlledShutdownRequest(r: Reader, version: number): ControlledShutdownRequest {
-  const flexible = version >= 3;
+  const flexible = version === 3;
   return {
     brokerId: r.readInt32(),
     brokerEpoch: version >= 2 ? r.readInt64() : -1,
@@ -55,7 +55,7 @@ export function decodeControlledShutdownRequest(r: Reader, version: number): Con
 
 /** Encodes ControlledShutdownRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeControlledShutdownRequest(w: Writer, msg: ControlledShutdownRequest, version: number): void {
-  const flexible = version >= 3;
+  const flexible = version === 3;
   w.writeInt32(msg.brokerId ?? 0);
   if (version >= 2) w.writeInt64(msg.brokerEpoch ?? -1);
   if (flexible) {
@@ -65,7 +65,7 @@ export function encodeControlledShutdownRequest(w: Writer, msg: ControlledShutdo
 
 /** Decodes ControlledShutdownResponse at `version` (the caller has read the header). */
 export function decodeControlledShutdownResponse(r: Reader, version: number): ControlledShutdownResponse {
-  const flexible = version >= 3;
+  const flexible = version === 3;
   return {
     errorCode: r.readInt16(),
     remainingPartitions: decodeRemainingPartitionArray(r, version, flexible),
@@ -75,7 +75,7 @@ export function decodeControlledShutdownResponse(r: Reader, version: number): Co
 
 /** Encodes ControlledShutdownResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeControlledShutdownResponse(w: Writer, msg: ControlledShutdownResponse, version: number): void {
-  const flexible = version >= 3;
+  const flexible = version === 3;
   w.writeInt16(msg.errorCode ?? 0);
   encodeRemainingPartitionArray(w, msg.remainingPartitions ?? [], version, flexible);
   if (flexible) {
@@ -102,7 +102,7 @@ export const ControlledShutdownApi: ApiDescriptor<ControlledShutdownRequest, Con
 
 function decodeRemainingPartition(r: Reader, version: number, flexible: boolean): RemainingPartition {
   return {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     partitionIndex: r.readInt32(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

@@ -119,10 +119,10 @@ export const CreateAclsApi: ApiDescriptor<CreateAclsRequest, CreateAclsResponse>
 function decodeAclCreation(r: Reader, version: number, flexible: boolean): AclCreation {
   return {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
     resourcePatternType: version >= 1 ? r.readInt8() : 3,
-    principal: (flexible ? r.readCompactString() : r.readString()),
-    host: (flexible ? r.readCompactString() : r.readString()),
+    principal: flexible ? r.readCompactString() : r.readString(),
+    host: flexible ? r.readCompactString() : r.readString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -173,7 +173,7 @@ function encodeAclCreationArray(w: Writer, items: AclCreation[] | null, version:
 function decodeAclCreationResult(r: Reader, version: number, flexible: boolean): AclCreationResult {
   return {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

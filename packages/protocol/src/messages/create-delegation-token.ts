@@ -70,8 +70,8 @@ export interface CreateDelegationTokenResponse {
 export function decodeCreateDelegationTokenRequest(r: Reader, version: number): CreateDelegationTokenRequest {
   const flexible = version >= 2;
   return {
-    ownerPrincipalType: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : '',
-    ownerPrincipalName: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : '',
+    ownerPrincipalType: version === 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : '',
+    ownerPrincipalName: version === 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : '',
     renewers: decodeCreatableRenewersArray(r, version, flexible),
     maxLifetimeMs: r.readInt64(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -81,12 +81,12 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
 /** Encodes CreateDelegationTokenRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeCreateDelegationTokenRequest(w: Writer, msg: CreateDelegationTokenRequest, version: number): void {
   const flexible = version >= 2;
-  if (version >= 3) {
+  if (version === 3) {
     const v = msg.ownerPrincipalType === undefined ? '' : msg.ownerPrincipalType;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
   }
-  if (version >= 3) {
+  if (version === 3) {
     const v = msg.ownerPrincipalName === undefined ? '' : msg.ownerPrincipalName;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
@@ -103,15 +103,15 @@ export function decodeCreateDelegationTokenResponse(r: Reader, version: number):
   const flexible = version >= 2;
   return {
     errorCode: r.readInt16(),
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
-    tokenRequesterPrincipalType: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    tokenRequesterPrincipalName: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
+    tokenRequesterPrincipalType: version === 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
+    tokenRequesterPrincipalName: version === 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
     issueTimestampMs: r.readInt64(),
     expiryTimestampMs: r.readInt64(),
     maxTimestampMs: r.readInt64(),
-    tokenId: (flexible ? r.readCompactString() : r.readString()),
-    hmac: (flexible ? r.readCompactBytes() : r.readBytes()),
+    tokenId: flexible ? r.readCompactString() : r.readString(),
+    hmac: flexible ? r.readCompactBytes() : r.readBytes(),
     throttleTimeMs: r.readInt32(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -131,12 +131,12 @@ export function encodeCreateDelegationTokenResponse(w: Writer, msg: CreateDelega
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 3) {
+  if (version === 3) {
     const v = msg.tokenRequesterPrincipalType ?? '';
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 3) {
+  if (version === 3) {
     const v = msg.tokenRequesterPrincipalName ?? '';
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
@@ -179,8 +179,8 @@ export const CreateDelegationTokenApi: ApiDescriptor<CreateDelegationTokenReques
 
 function decodeCreatableRenewers(r: Reader, version: number, flexible: boolean): CreatableRenewers {
   return {
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

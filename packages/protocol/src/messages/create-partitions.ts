@@ -131,7 +131,7 @@ export const CreatePartitionsApi: ApiDescriptor<CreatePartitionsRequest, CreateP
 
 function decodeCreatePartitionsTopic(r: Reader, version: number, flexible: boolean): CreatePartitionsTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     count: r.readInt32(),
     assignments: decodeCreatePartitionsAssignmentNullableArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -200,9 +200,9 @@ function encodeCreatePartitionsAssignmentArray(w: Writer, items: CreatePartition
 
 function decodeCreatePartitionsTopicResult(r: Reader, version: number, flexible: boolean): CreatePartitionsTopicResult {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

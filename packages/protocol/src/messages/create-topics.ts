@@ -178,7 +178,7 @@ export const CreateTopicsApi: ApiDescriptor<CreateTopicsRequest, CreateTopicsRes
 
 function decodeCreatableTopic(r: Reader, version: number, flexible: boolean): CreatableTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     numPartitions: r.readInt32(),
     replicationFactor: r.readInt16(),
     assignments: decodeCreatableReplicaAssignmentArray(r, version, flexible),
@@ -252,8 +252,8 @@ function encodeCreatableReplicaAssignmentArray(w: Writer, items: CreatableReplic
 
 function decodeCreatableTopicConfig(r: Reader, version: number, flexible: boolean): CreatableTopicConfig {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -292,8 +292,8 @@ function encodeCreatableTopicConfigArray(w: Writer, items: CreatableTopicConfig[
 
 function decodeCreatableTopicResult(r: Reader, version: number, flexible: boolean): CreatableTopicResult {
   const msg: CreatableTopicResult = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    topicId: version >= 7 ? r.readUuid() : ZERO_UUID,
+    name: flexible ? r.readCompactString() : r.readString(),
+    topicId: version === 7 ? r.readUuid() : ZERO_UUID,
     errorCode: r.readInt16(),
     errorMessage: version >= 1 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : '',
     topicConfigErrorCode: 0,
@@ -325,7 +325,7 @@ function encodeCreatableTopicResult(w: Writer, msg: CreatableTopicResult, versio
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 7) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 7) w.writeUuid(msg.topicId ?? ZERO_UUID);
   w.writeInt16(msg.errorCode ?? 0);
   if (version >= 1) {
     const v = msg.errorMessage === undefined ? '' : msg.errorMessage;
@@ -338,8 +338,8 @@ function encodeCreatableTopicResult(w: Writer, msg: CreatableTopicResult, versio
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     {
-      const v = msg.topicConfigErrorCode ?? 0;
-      if (v !== 0) {
+      const v = msg.topicConfigErrorCode;
+      if (v !== undefined && v !== 0) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           tw.writeInt16(v);
         }));

@@ -145,10 +145,10 @@ export const DeleteAclsApi: ApiDescriptor<DeleteAclsRequest, DeleteAclsResponse>
 function decodeDeleteAclsFilter(r: Reader, version: number, flexible: boolean): DeleteAclsFilter {
   return {
     resourceTypeFilter: r.readInt8(),
-    resourceNameFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    resourceNameFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
     patternTypeFilter: version >= 1 ? r.readInt8() : 3,
-    principalFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    hostFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    principalFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    hostFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -199,7 +199,7 @@ function encodeDeleteAclsFilterArray(w: Writer, items: DeleteAclsFilter[] | null
 function decodeDeleteAclsFilterResult(r: Reader, version: number, flexible: boolean): DeleteAclsFilterResult {
   return {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     matchingAcls: decodeDeleteAclsMatchingAclArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -237,12 +237,12 @@ function encodeDeleteAclsFilterResultArray(w: Writer, items: DeleteAclsFilterRes
 function decodeDeleteAclsMatchingAcl(r: Reader, version: number, flexible: boolean): DeleteAclsMatchingAcl {
   return {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
     patternType: version >= 1 ? r.readInt8() : 3,
-    principal: (flexible ? r.readCompactString() : r.readString()),
-    host: (flexible ? r.readCompactString() : r.readString()),
+    principal: flexible ? r.readCompactString() : r.readString(),
+    host: flexible ? r.readCompactString() : r.readString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,

@@ -51,7 +51,7 @@ export interface DeletableGroupResult {
 export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGroupsRequest {
   const flexible = version >= 2;
   return {
-    groupsNames: (readArray(r, flexible, flexible ? compactStringElement : stringElement)),
+    groupsNames: readArray(r, flexible, flexible ? compactStringElement : stringElement),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -104,9 +104,9 @@ export const DeleteGroupsApi: ApiDescriptor<DeleteGroupsRequest, DeleteGroupsRes
 
 function decodeDeletableGroupResult(r: Reader, version: number, flexible: boolean): DeletableGroupResult {
   return {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     errorCode: r.readInt16(),
-    errorMessage: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    errorMessage: version === 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -118,7 +118,7 @@ function encodeDeletableGroupResult(w: Writer, msg: DeletableGroupResult, versio
     else w.writeString(v);
   }
   w.writeInt16(msg.errorCode ?? 0);
-  if (version >= 3) {
+  if (version === 3) {
     const v = msg.errorMessage ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);

@@ -77,7 +77,7 @@ export interface DeleteRecordsPartitionResult {
 
 /** Decodes DeleteRecordsRequest at `version` (the caller has read the header). */
 export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRecordsRequest {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     topics: decodeDeleteRecordsTopicArray(r, version, flexible),
     timeoutMs: r.readInt32(),
@@ -87,7 +87,7 @@ export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRe
 
 /** Encodes DeleteRecordsRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeDeleteRecordsRequest(w: Writer, msg: DeleteRecordsRequest, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   encodeDeleteRecordsTopicArray(w, msg.topics ?? [], version, flexible);
   w.writeInt32(msg.timeoutMs ?? 0);
   if (flexible) {
@@ -97,7 +97,7 @@ export function encodeDeleteRecordsRequest(w: Writer, msg: DeleteRecordsRequest,
 
 /** Decodes DeleteRecordsResponse at `version` (the caller has read the header). */
 export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteRecordsResponse {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     throttleTimeMs: r.readInt32(),
     topics: decodeDeleteRecordsTopicResultArray(r, version, flexible),
@@ -107,7 +107,7 @@ export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteR
 
 /** Encodes DeleteRecordsResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeDeleteRecordsResponse(w: Writer, msg: DeleteRecordsResponse, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   w.writeInt32(msg.throttleTimeMs ?? 0);
   encodeDeleteRecordsTopicResultArray(w, msg.topics ?? [], version, flexible);
   if (flexible) {
@@ -134,7 +134,7 @@ export const DeleteRecordsApi: ApiDescriptor<DeleteRecordsRequest, DeleteRecords
 
 function decodeDeleteRecordsTopic(r: Reader, version: number, flexible: boolean): DeleteRecordsTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeDeleteRecordsPartitionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -202,7 +202,7 @@ function encodeDeleteRecordsPartitionArray(w: Writer, items: DeleteRecordsPartit
 
 function decodeDeleteRecordsTopicResult(r: Reader, version: number, flexible: boolean): DeleteRecordsTopicResult {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeDeleteRecordsPartitionResultArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

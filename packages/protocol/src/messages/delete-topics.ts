@@ -68,7 +68,7 @@ export interface DeletableTopicResult {
 export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsRequest {
   const flexible = version >= 4;
   return {
-    topics: version >= 6 ? decodeDeleteTopicStateArray(r, version, flexible) : [],
+    topics: version === 6 ? decodeDeleteTopicStateArray(r, version, flexible) : [],
     topicNames: version <= 5 ? (readArray(r, flexible, flexible ? compactStringElement : stringElement)) : [],
     timeoutMs: r.readInt32(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -78,7 +78,7 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
 /** Encodes DeleteTopicsRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeDeleteTopicsRequest(w: Writer, msg: DeleteTopicsRequest, version: number): void {
   const flexible = version >= 4;
-  if (version >= 6) encodeDeleteTopicStateArray(w, msg.topics ?? [], version, flexible);
+  if (version === 6) encodeDeleteTopicStateArray(w, msg.topics ?? [], version, flexible);
   if (version <= 5) writeArray(w, msg.topicNames ?? [], flexible, flexible ? compactStringElement : stringElement);
   w.writeInt32(msg.timeoutMs ?? 0);
   if (flexible) {
@@ -155,8 +155,8 @@ function encodeDeleteTopicStateArray(w: Writer, items: DeleteTopicState[] | null
 
 function decodeDeletableTopicResult(r: Reader, version: number, flexible: boolean): DeletableTopicResult {
   return {
-    name: (version >= 6 ? flexible ? r.readCompactNullableString() : r.readNullableString() : flexible ? r.readCompactString() : r.readString()),
-    topicId: version >= 6 ? r.readUuid() : ZERO_UUID,
+    name: version === 6 ? flexible ? r.readCompactNullableString() : r.readNullableString() : flexible ? r.readCompactString() : r.readString(),
+    topicId: version === 6 ? r.readUuid() : ZERO_UUID,
     errorCode: r.readInt16(),
     errorMessage: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -164,7 +164,7 @@ function decodeDeletableTopicResult(r: Reader, version: number, flexible: boolea
 }
 
 function encodeDeletableTopicResult(w: Writer, msg: DeletableTopicResult, version: number, flexible: boolean): void {
-  if (version >= 6) {
+  if (version === 6) {
     const v = msg.name === undefined ? '' : msg.name;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
@@ -173,7 +173,7 @@ function encodeDeletableTopicResult(w: Writer, msg: DeletableTopicResult, versio
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 6) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 6) w.writeUuid(msg.topicId ?? ZERO_UUID);
   w.writeInt16(msg.errorCode ?? 0);
   if (version >= 5) {
     const v = msg.errorMessage ?? null;

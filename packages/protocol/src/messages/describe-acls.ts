@@ -80,10 +80,10 @@ export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeA
   const flexible = version >= 2;
   return {
     resourceTypeFilter: r.readInt8(),
-    resourceNameFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    resourceNameFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
     patternTypeFilter: version >= 1 ? r.readInt8() : 3,
-    principalFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    hostFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    principalFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    hostFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -123,7 +123,7 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
   return {
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     resources: decodeDescribeAclsResourceArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -165,7 +165,7 @@ export const DescribeAclsApi: ApiDescriptor<DescribeAclsRequest, DescribeAclsRes
 function decodeDescribeAclsResource(r: Reader, version: number, flexible: boolean): DescribeAclsResource {
   return {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
     patternType: version >= 1 ? r.readInt8() : 3,
     acls: decodeAclDescriptionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -204,8 +204,8 @@ function encodeDescribeAclsResourceArray(w: Writer, items: DescribeAclsResource[
 
 function decodeAclDescription(r: Reader, version: number, flexible: boolean): AclDescription {
   return {
-    principal: (flexible ? r.readCompactString() : r.readString()),
-    host: (flexible ? r.readCompactString() : r.readString()),
+    principal: flexible ? r.readCompactString() : r.readString(),
+    host: flexible ? r.readCompactString() : r.readString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,

@@ -81,7 +81,7 @@ export interface ValueData {
 
 /** Decodes DescribeClientQuotasRequest at `version` (the caller has read the header). */
 export function decodeDescribeClientQuotasRequest(r: Reader, version: number): DescribeClientQuotasRequest {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   return {
     components: decodeComponentDataArray(r, version, flexible),
     strict: r.readBool(),
@@ -91,7 +91,7 @@ export function decodeDescribeClientQuotasRequest(r: Reader, version: number): D
 
 /** Encodes DescribeClientQuotasRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeDescribeClientQuotasRequest(w: Writer, msg: DescribeClientQuotasRequest, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   encodeComponentDataArray(w, msg.components ?? [], version, flexible);
   w.writeBool(msg.strict ?? false);
   if (flexible) {
@@ -101,11 +101,11 @@ export function encodeDescribeClientQuotasRequest(w: Writer, msg: DescribeClient
 
 /** Decodes DescribeClientQuotasResponse at `version` (the caller has read the header). */
 export function decodeDescribeClientQuotasResponse(r: Reader, version: number): DescribeClientQuotasResponse {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   return {
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     entries: decodeEntryDataNullableArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -113,7 +113,7 @@ export function decodeDescribeClientQuotasResponse(r: Reader, version: number): 
 
 /** Encodes DescribeClientQuotasResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeDescribeClientQuotasResponse(w: Writer, msg: DescribeClientQuotasResponse, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   w.writeInt32(msg.throttleTimeMs ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
   {
@@ -146,9 +146,9 @@ export const DescribeClientQuotasApi: ApiDescriptor<DescribeClientQuotasRequest,
 
 function decodeComponentData(r: Reader, version: number, flexible: boolean): ComponentData {
   return {
-    entityType: (flexible ? r.readCompactString() : r.readString()),
+    entityType: flexible ? r.readCompactString() : r.readString(),
     matchType: r.readInt8(),
-    match: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    match: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -221,8 +221,8 @@ function encodeEntryDataArray(w: Writer, items: EntryData[] | null, version: num
 
 function decodeEntityData(r: Reader, version: number, flexible: boolean): EntityData {
   return {
-    entityType: (flexible ? r.readCompactString() : r.readString()),
-    entityName: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    entityType: flexible ? r.readCompactString() : r.readString(),
+    entityName: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -261,7 +261,7 @@ function encodeEntityDataArray(w: Writer, items: EntityData[] | null, version: n
 
 function decodeValueData(r: Reader, version: number, flexible: boolean): ValueData {
   return {
-    key: (flexible ? r.readCompactString() : r.readString()),
+    key: flexible ? r.readCompactString() : r.readString(),
     value: r.readFloat64(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

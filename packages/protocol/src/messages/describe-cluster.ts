@@ -68,7 +68,7 @@ export function decodeDescribeClusterRequest(r: Reader, version: number): Descri
   return {
     includeClusterAuthorizedOperations: r.readBool(),
     endpointType: version >= 1 ? r.readInt8() : 1,
-    includeFencedBrokers: version >= 2 ? r.readBool() : false,
+    includeFencedBrokers: version === 2 ? r.readBool() : false,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -77,7 +77,7 @@ export function decodeDescribeClusterRequest(r: Reader, version: number): Descri
 export function encodeDescribeClusterRequest(w: Writer, msg: DescribeClusterRequest, version: number): void {
   w.writeBool(msg.includeClusterAuthorizedOperations ?? false);
   if (version >= 1) w.writeInt8(msg.endpointType ?? 1);
-  if (version >= 2) w.writeBool(msg.includeFencedBrokers ?? false);
+  if (version === 2) w.writeBool(msg.includeFencedBrokers ?? false);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 
@@ -132,7 +132,7 @@ function decodeDescribeClusterBroker(r: Reader, version: number, flexible: boole
     host: r.readCompactString(),
     port: r.readInt32(),
     rack: r.readCompactNullableString(),
-    isFenced: version >= 2 ? r.readBool() : false,
+    isFenced: version === 2 ? r.readBool() : false,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -142,7 +142,7 @@ function encodeDescribeClusterBroker(w: Writer, msg: DescribeClusterBroker, vers
   w.writeCompactString(msg.host ?? '');
   w.writeInt32(msg.port ?? 0);
   w.writeCompactNullableString(msg.rack ?? null);
-  if (version >= 2) w.writeBool(msg.isFenced ?? false);
+  if (version === 2) w.writeBool(msg.isFenced ?? false);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 

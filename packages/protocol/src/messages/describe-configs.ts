@@ -105,7 +105,7 @@ export interface DescribeConfigsSynonym {
 
 /** Decodes DescribeConfigsRequest at `version` (the caller has read the header). */
 export function decodeDescribeConfigsRequest(r: Reader, version: number): DescribeConfigsRequest {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   return {
     resources: decodeDescribeConfigsResourceArray(r, version, flexible),
     includeSynonyms: version >= 1 ? r.readBool() : false,
@@ -116,7 +116,7 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
 
 /** Encodes DescribeConfigsRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeDescribeConfigsRequest(w: Writer, msg: DescribeConfigsRequest, version: number): void {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   encodeDescribeConfigsResourceArray(w, msg.resources ?? [], version, flexible);
   if (version >= 1) w.writeBool(msg.includeSynonyms ?? false);
   if (version >= 3) w.writeBool(msg.includeDocumentation ?? false);
@@ -127,7 +127,7 @@ export function encodeDescribeConfigsRequest(w: Writer, msg: DescribeConfigsRequ
 
 /** Decodes DescribeConfigsResponse at `version` (the caller has read the header). */
 export function decodeDescribeConfigsResponse(r: Reader, version: number): DescribeConfigsResponse {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   return {
     throttleTimeMs: r.readInt32(),
     results: decodeDescribeConfigsResultArray(r, version, flexible),
@@ -137,7 +137,7 @@ export function decodeDescribeConfigsResponse(r: Reader, version: number): Descr
 
 /** Encodes DescribeConfigsResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeDescribeConfigsResponse(w: Writer, msg: DescribeConfigsResponse, version: number): void {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   w.writeInt32(msg.throttleTimeMs ?? 0);
   encodeDescribeConfigsResultArray(w, msg.results ?? [], version, flexible);
   if (flexible) {
@@ -165,8 +165,8 @@ export const DescribeConfigsApi: ApiDescriptor<DescribeConfigsRequest, DescribeC
 function decodeDescribeConfigsResource(r: Reader, version: number, flexible: boolean): DescribeConfigsResource {
   return {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
-    configurationKeys: (readNullableArray(r, flexible, flexible ? compactStringElement : stringElement)),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
+    configurationKeys: readNullableArray(r, flexible, flexible ? compactStringElement : stringElement),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -203,9 +203,9 @@ function encodeDescribeConfigsResourceArray(w: Writer, items: DescribeConfigsRes
 function decodeDescribeConfigsResult(r: Reader, version: number, flexible: boolean): DescribeConfigsResult {
   return {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
     configs: decodeDescribeConfigsResourceResultArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -248,10 +248,10 @@ function encodeDescribeConfigsResultArray(w: Writer, items: DescribeConfigsResul
 
 function decodeDescribeConfigsResourceResult(r: Reader, version: number, flexible: boolean): DescribeConfigsResourceResult {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
     readOnly: r.readBool(),
-    isDefault: version <= 0 ? r.readBool() : false,
+    isDefault: version === 0 ? r.readBool() : false,
     configSource: version >= 1 ? r.readInt8() : -1,
     isSensitive: r.readBool(),
     synonyms: version >= 1 ? decodeDescribeConfigsSynonymArray(r, version, flexible) : [],
@@ -273,7 +273,7 @@ function encodeDescribeConfigsResourceResult(w: Writer, msg: DescribeConfigsReso
     else w.writeNullableString(v);
   }
   w.writeBool(msg.readOnly ?? false);
-  if (version <= 0) w.writeBool(msg.isDefault ?? false);
+  if (version === 0) w.writeBool(msg.isDefault ?? false);
   if (version >= 1) w.writeInt8(msg.configSource ?? -1);
   w.writeBool(msg.isSensitive ?? false);
   if (version >= 1) encodeDescribeConfigsSynonymArray(w, msg.synonyms ?? [], version, flexible);
@@ -306,8 +306,8 @@ function encodeDescribeConfigsResourceResultArray(w: Writer, items: DescribeConf
 
 function decodeDescribeConfigsSynonym(r: Reader, version: number, flexible: boolean): DescribeConfigsSynonym {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
     source: r.readInt8(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

@@ -139,8 +139,8 @@ export const DescribeDelegationTokenApi: ApiDescriptor<DescribeDelegationTokenRe
 
 function decodeDescribeDelegationTokenOwner(r: Reader, version: number, flexible: boolean): DescribeDelegationTokenOwner {
   return {
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -180,15 +180,15 @@ function encodeDescribeDelegationTokenOwnerArray(w: Writer, items: DescribeDeleg
 
 function decodeDescribedDelegationToken(r: Reader, version: number, flexible: boolean): DescribedDelegationToken {
   return {
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
-    tokenRequesterPrincipalType: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    tokenRequesterPrincipalName: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
+    tokenRequesterPrincipalType: version === 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
+    tokenRequesterPrincipalName: version === 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
     issueTimestamp: r.readInt64(),
     expiryTimestamp: r.readInt64(),
     maxTimestamp: r.readInt64(),
-    tokenId: (flexible ? r.readCompactString() : r.readString()),
-    hmac: (flexible ? r.readCompactBytes() : r.readBytes()),
+    tokenId: flexible ? r.readCompactString() : r.readString(),
+    hmac: flexible ? r.readCompactBytes() : r.readBytes(),
     renewers: decodeDescribedDelegationTokenRenewerArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -205,12 +205,12 @@ function encodeDescribedDelegationToken(w: Writer, msg: DescribedDelegationToken
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 3) {
+  if (version === 3) {
     const v = msg.tokenRequesterPrincipalType ?? '';
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 3) {
+  if (version === 3) {
     const v = msg.tokenRequesterPrincipalName ?? '';
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
@@ -252,8 +252,8 @@ function encodeDescribedDelegationTokenArray(w: Writer, items: DescribedDelegati
 
 function decodeDescribedDelegationTokenRenewer(r: Reader, version: number, flexible: boolean): DescribedDelegationTokenRenewer {
   return {
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

@@ -82,7 +82,7 @@ export interface DescribedGroupMember {
 export function decodeDescribeGroupsRequest(r: Reader, version: number): DescribeGroupsRequest {
   const flexible = version >= 5;
   return {
-    groups: (readArray(r, flexible, flexible ? compactStringElement : stringElement)),
+    groups: readArray(r, flexible, flexible ? compactStringElement : stringElement),
     includeAuthorizedOperations: version >= 3 ? r.readBool() : false,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -138,11 +138,11 @@ export const DescribeGroupsApi: ApiDescriptor<DescribeGroupsRequest, DescribeGro
 function decodeDescribedGroup(r: Reader, version: number, flexible: boolean): DescribedGroup {
   return {
     errorCode: r.readInt16(),
-    errorMessage: version >= 6 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    groupId: (flexible ? r.readCompactString() : r.readString()),
-    groupState: (flexible ? r.readCompactString() : r.readString()),
-    protocolType: (flexible ? r.readCompactString() : r.readString()),
-    protocolData: (flexible ? r.readCompactString() : r.readString()),
+    errorMessage: version === 6 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    groupId: flexible ? r.readCompactString() : r.readString(),
+    groupState: flexible ? r.readCompactString() : r.readString(),
+    protocolType: flexible ? r.readCompactString() : r.readString(),
+    protocolData: flexible ? r.readCompactString() : r.readString(),
     members: decodeDescribedGroupMemberArray(r, version, flexible),
     authorizedOperations: version >= 3 ? r.readInt32() : -2147483648,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -151,7 +151,7 @@ function decodeDescribedGroup(r: Reader, version: number, flexible: boolean): De
 
 function encodeDescribedGroup(w: Writer, msg: DescribedGroup, version: number, flexible: boolean): void {
   w.writeInt16(msg.errorCode ?? 0);
-  if (version >= 6) {
+  if (version === 6) {
     const v = msg.errorMessage ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
@@ -201,12 +201,12 @@ function encodeDescribedGroupArray(w: Writer, items: DescribedGroup[] | null, ve
 
 function decodeDescribedGroupMember(r: Reader, version: number, flexible: boolean): DescribedGroupMember {
   return {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
     groupInstanceId: version >= 4 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    clientId: (flexible ? r.readCompactString() : r.readString()),
-    clientHost: (flexible ? r.readCompactString() : r.readString()),
-    memberMetadata: (flexible ? r.readCompactBytes() : r.readBytes()),
-    memberAssignment: (flexible ? r.readCompactBytes() : r.readBytes()),
+    clientId: flexible ? r.readCompactString() : r.readString(),
+    clientHost: flexible ? r.readCompactString() : r.readString(),
+    memberMetadata: flexible ? r.readCompactBytes() : r.readBytes(),
+    memberAssignment: flexible ? r.readCompactBytes() : r.readBytes(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

@@ -147,7 +147,7 @@ export const DescribeLogDirsApi: ApiDescriptor<DescribeLogDirsRequest, DescribeL
 
 function decodeDescribableLogDirTopic(r: Reader, version: number, flexible: boolean): DescribableLogDirTopic {
   return {
-    topic: (flexible ? r.readCompactString() : r.readString()),
+    topic: flexible ? r.readCompactString() : r.readString(),
     partitions: readArray(r, flexible, int32Element),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -185,11 +185,11 @@ function encodeDescribableLogDirTopicArray(w: Writer, items: DescribableLogDirTo
 function decodeDescribeLogDirsResult(r: Reader, version: number, flexible: boolean): DescribeLogDirsResult {
   return {
     errorCode: r.readInt16(),
-    logDir: (flexible ? r.readCompactString() : r.readString()),
+    logDir: flexible ? r.readCompactString() : r.readString(),
     topics: decodeDescribeLogDirsTopicArray(r, version, flexible),
     totalBytes: version >= 4 ? r.readInt64() : -1,
     usableBytes: version >= 4 ? r.readInt64() : -1,
-    isCordoned: version >= 5 ? r.readBool() : false,
+    isCordoned: version === 5 ? r.readBool() : false,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -204,7 +204,7 @@ function encodeDescribeLogDirsResult(w: Writer, msg: DescribeLogDirsResult, vers
   encodeDescribeLogDirsTopicArray(w, msg.topics ?? [], version, flexible);
   if (version >= 4) w.writeInt64(msg.totalBytes ?? -1);
   if (version >= 4) w.writeInt64(msg.usableBytes ?? -1);
-  if (version >= 5) w.writeBool(msg.isCordoned ?? false);
+  if (version === 5) w.writeBool(msg.isCordoned ?? false);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -228,7 +228,7 @@ function encodeDescribeLogDirsResultArray(w: Writer, items: DescribeLogDirsResul
 
 function decodeDescribeLogDirsTopic(r: Reader, version: number, flexible: boolean): DescribeLogDirsTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeDescribeLogDirsPartitionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

@@ -142,9 +142,9 @@ export function encodeDescribeQuorumRequest(w: Writer, msg: DescribeQuorumReques
 export function decodeDescribeQuorumResponse(r: Reader, version: number): DescribeQuorumResponse {
   return {
     errorCode: r.readInt16(),
-    errorMessage: version >= 2 ? r.readCompactNullableString() : '',
+    errorMessage: version === 2 ? r.readCompactNullableString() : '',
     topics: decodeDescribeQuorumResponseTopicDataArray(r, version, true),
-    nodes: version >= 2 ? decodeNodeArray(r, version, true) : [],
+    nodes: version === 2 ? decodeNodeArray(r, version, true) : [],
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -152,9 +152,9 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
 /** Encodes DescribeQuorumResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeDescribeQuorumResponse(w: Writer, msg: DescribeQuorumResponse, version: number): void {
   w.writeInt16(msg.errorCode ?? 0);
-  if (version >= 2) w.writeCompactNullableString(msg.errorMessage === undefined ? '' : msg.errorMessage);
+  if (version === 2) w.writeCompactNullableString(msg.errorMessage === undefined ? '' : msg.errorMessage);
   encodeDescribeQuorumResponseTopicDataArray(w, msg.topics ?? [], version, true);
-  if (version >= 2) encodeNodeArray(w, msg.nodes ?? [], version, true);
+  if (version === 2) encodeNodeArray(w, msg.nodes ?? [], version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 
@@ -267,7 +267,7 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number, f
   return {
     partitionIndex: r.readInt32(),
     errorCode: r.readInt16(),
-    errorMessage: version >= 2 ? r.readCompactNullableString() : '',
+    errorMessage: version === 2 ? r.readCompactNullableString() : '',
     leaderId: r.readInt32(),
     leaderEpoch: r.readInt32(),
     highWatermark: r.readInt64(),
@@ -280,7 +280,7 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number, f
 function encodeDescribeQuorumResponsePartitionData(w: Writer, msg: DescribeQuorumResponsePartitionData, version: number, flexible: boolean): void {
   w.writeInt32(msg.partitionIndex ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
-  if (version >= 2) w.writeCompactNullableString(msg.errorMessage === undefined ? '' : msg.errorMessage);
+  if (version === 2) w.writeCompactNullableString(msg.errorMessage === undefined ? '' : msg.errorMessage);
   w.writeInt32(msg.leaderId ?? 0);
   w.writeInt32(msg.leaderEpoch ?? 0);
   w.writeInt64(msg.highWatermark ?? 0);
@@ -308,7 +308,7 @@ function encodeDescribeQuorumResponsePartitionDataArray(w: Writer, items: Descri
 function decodeReplicaState(r: Reader, version: number, flexible: boolean): ReplicaState {
   return {
     replicaId: r.readInt32(),
-    replicaDirectoryId: version >= 2 ? r.readUuid() : ZERO_UUID,
+    replicaDirectoryId: version === 2 ? r.readUuid() : ZERO_UUID,
     logEndOffset: r.readInt64(),
     lastFetchTimestamp: version >= 1 ? r.readInt64() : -1,
     lastCaughtUpTimestamp: version >= 1 ? r.readInt64() : -1,
@@ -318,7 +318,7 @@ function decodeReplicaState(r: Reader, version: number, flexible: boolean): Repl
 
 function encodeReplicaState(w: Writer, msg: ReplicaState, version: number, flexible: boolean): void {
   w.writeInt32(msg.replicaId ?? 0);
-  if (version >= 2) w.writeUuid(msg.replicaDirectoryId ?? ZERO_UUID);
+  if (version === 2) w.writeUuid(msg.replicaDirectoryId ?? ZERO_UUID);
   w.writeInt64(msg.logEndOffset ?? 0);
   if (version >= 1) w.writeInt64(msg.lastFetchTimestamp ?? -1);
   if (version >= 1) w.writeInt64(msg.lastCaughtUpTimestamp ?? -1);

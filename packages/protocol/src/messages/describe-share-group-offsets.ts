@@ -278,7 +278,7 @@ function decodeDescribeShareGroupOffsetsResponsePartition(r: Reader, version: nu
     partitionIndex: r.readInt32(),
     startOffset: r.readInt64(),
     leaderEpoch: r.readInt32(),
-    lag: version >= 1 ? r.readInt64() : -1,
+    lag: version === 1 ? r.readInt64() : -1,
     errorCode: r.readInt16(),
     errorMessage: r.readCompactNullableString(),
     unknownTaggedFields: readUnknownTaggedFields(r),
@@ -289,7 +289,7 @@ function encodeDescribeShareGroupOffsetsResponsePartition(w: Writer, msg: Descri
   w.writeInt32(msg.partitionIndex ?? 0);
   w.writeInt64(msg.startOffset ?? 0);
   w.writeInt32(msg.leaderEpoch ?? 0);
-  if (version >= 1) w.writeInt64(msg.lag ?? -1);
+  if (version === 1) w.writeInt64(msg.lag ?? -1);
   w.writeInt16(msg.errorCode ?? 0);
   w.writeCompactNullableString(msg.errorMessage ?? null);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);

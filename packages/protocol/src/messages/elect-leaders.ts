@@ -74,7 +74,7 @@ export interface PartitionResult {
 
 /** Decodes ElectLeadersRequest at `version` (the caller has read the header). */
 export function decodeElectLeadersRequest(r: Reader, version: number): ElectLeadersRequest {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     electionType: version >= 1 ? r.readInt8() : 0,
     topicPartitions: decodeTopicPartitionsNullableArray(r, version, flexible),
@@ -85,7 +85,7 @@ export function decodeElectLeadersRequest(r: Reader, version: number): ElectLead
 
 /** Encodes ElectLeadersRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeElectLeadersRequest(w: Writer, msg: ElectLeadersRequest, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   if (version >= 1) w.writeInt8(msg.electionType ?? 0);
   encodeTopicPartitionsArray(w, msg.topicPartitions === undefined ? [] : msg.topicPartitions, version, flexible);
   w.writeInt32(msg.timeoutMs ?? 60000);
@@ -96,7 +96,7 @@ export function encodeElectLeadersRequest(w: Writer, msg: ElectLeadersRequest, v
 
 /** Decodes ElectLeadersResponse at `version` (the caller has read the header). */
 export function decodeElectLeadersResponse(r: Reader, version: number): ElectLeadersResponse {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     throttleTimeMs: r.readInt32(),
     errorCode: version >= 1 ? r.readInt16() : 0,
@@ -107,7 +107,7 @@ export function decodeElectLeadersResponse(r: Reader, version: number): ElectLea
 
 /** Encodes ElectLeadersResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeElectLeadersResponse(w: Writer, msg: ElectLeadersResponse, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   w.writeInt32(msg.throttleTimeMs ?? 0);
   if (version >= 1) w.writeInt16(msg.errorCode ?? 0);
   encodeReplicaElectionResultArray(w, msg.replicaElectionResults ?? [], version, flexible);
@@ -135,7 +135,7 @@ export const ElectLeadersApi: ApiDescriptor<ElectLeadersRequest, ElectLeadersRes
 
 function decodeTopicPartitions(r: Reader, version: number, flexible: boolean): TopicPartitions {
   return {
-    topic: (flexible ? r.readCompactString() : r.readString()),
+    topic: flexible ? r.readCompactString() : r.readString(),
     partitions: readArray(r, flexible, int32Element),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -172,7 +172,7 @@ function encodeTopicPartitionsArray(w: Writer, items: TopicPartitions[] | null, 
 
 function decodeReplicaElectionResult(r: Reader, version: number, flexible: boolean): ReplicaElectionResult {
   return {
-    topic: (flexible ? r.readCompactString() : r.readString()),
+    topic: flexible ? r.readCompactString() : r.readString(),
     partitionResult: decodePartitionResultArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -210,7 +210,7 @@ function decodePartitionResult(r: Reader, version: number, flexible: boolean): P
   return {
     partitionId: r.readInt32(),
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

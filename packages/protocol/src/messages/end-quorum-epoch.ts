@@ -131,25 +131,25 @@ export interface NodeEndpoint {
 
 /** Decodes EndQuorumEpochRequest at `version` (the caller has read the header). */
 export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuorumEpochRequest {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   return {
-    clusterId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    clusterId: flexible ? r.readCompactNullableString() : r.readNullableString(),
     topics: decodeEndQuorumEpochRequestTopicDataArray(r, version, flexible),
-    leaderEndpoints: version >= 1 ? decodeLeaderEndpointArray(r, version, flexible) : [],
+    leaderEndpoints: version === 1 ? decodeLeaderEndpointArray(r, version, flexible) : [],
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
 
 /** Encodes EndQuorumEpochRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeEndQuorumEpochRequest(w: Writer, msg: EndQuorumEpochRequest, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   {
     const v = msg.clusterId ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
   }
   encodeEndQuorumEpochRequestTopicDataArray(w, msg.topics ?? [], version, flexible);
-  if (version >= 1) encodeLeaderEndpointArray(w, msg.leaderEndpoints ?? [], version, flexible);
+  if (version === 1) encodeLeaderEndpointArray(w, msg.leaderEndpoints ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -157,7 +157,7 @@ export function encodeEndQuorumEpochRequest(w: Writer, msg: EndQuorumEpochReques
 
 /** Decodes EndQuorumEpochResponse at `version` (the caller has read the header). */
 export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuorumEpochResponse {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   const msg: EndQuorumEpochResponse = {
     errorCode: r.readInt16(),
     topics: decodeEndQuorumEpochResponseTopicDataArray(r, version, flexible),
@@ -183,14 +183,14 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
 
 /** Encodes EndQuorumEpochResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeEndQuorumEpochResponse(w: Writer, msg: EndQuorumEpochResponse, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   w.writeInt16(msg.errorCode ?? 0);
   encodeEndQuorumEpochResponseTopicDataArray(w, msg.topics ?? [], version, flexible);
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     {
-      const v = msg.nodeEndpoints ?? [];
-      if (v.length !== 0) {
+      const v = msg.nodeEndpoints;
+      if (v !== undefined && v.length !== 0) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           encodeNodeEndpointArray(tw, v, version, true);
         }));
@@ -219,7 +219,7 @@ export const EndQuorumEpochApi: ApiDescriptor<EndQuorumEpochRequest, EndQuorumEp
 
 function decodeEndQuorumEpochRequestTopicData(r: Reader, version: number, flexible: boolean): EndQuorumEpochRequestTopicData {
   return {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeEndQuorumEpochRequestPartitionDataArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -258,8 +258,8 @@ function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: number, fl
     partitionIndex: r.readInt32(),
     leaderId: r.readInt32(),
     leaderEpoch: r.readInt32(),
-    preferredSuccessors: version <= 0 ? readArray(r, flexible, int32Element) : [],
-    preferredCandidates: version >= 1 ? decodeReplicaInfoArray(r, version, flexible) : [],
+    preferredSuccessors: version === 0 ? readArray(r, flexible, int32Element) : [],
+    preferredCandidates: version === 1 ? decodeReplicaInfoArray(r, version, flexible) : [],
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -268,8 +268,8 @@ function encodeEndQuorumEpochRequestPartitionData(w: Writer, msg: EndQuorumEpoch
   w.writeInt32(msg.partitionIndex ?? 0);
   w.writeInt32(msg.leaderId ?? 0);
   w.writeInt32(msg.leaderEpoch ?? 0);
-  if (version <= 0) writeArray(w, msg.preferredSuccessors ?? [], flexible, int32Element);
-  if (version >= 1) encodeReplicaInfoArray(w, msg.preferredCandidates ?? [], version, flexible);
+  if (version === 0) writeArray(w, msg.preferredSuccessors ?? [], flexible, int32Element);
+  if (version === 1) encodeReplicaInfoArray(w, msg.preferredCandidates ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -355,7 +355,7 @@ function encodeLeaderEndpointArray(w: Writer, items: LeaderEndpoint[] | null, ve
 
 function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number, flexible: boolean): EndQuorumEpochResponseTopicData {
   return {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeEndQuorumEpochResponsePartitionDataArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

@@ -45,7 +45,7 @@ export interface EndTxnResponse {
 export function decodeEndTxnRequest(r: Reader, version: number): EndTxnRequest {
   const flexible = version >= 3;
   return {
-    transactionalId: (flexible ? r.readCompactString() : r.readString()),
+    transactionalId: flexible ? r.readCompactString() : r.readString(),
     producerId: r.readInt64(),
     producerEpoch: r.readInt16(),
     committed: r.readBool(),
@@ -75,8 +75,8 @@ export function decodeEndTxnResponse(r: Reader, version: number): EndTxnResponse
   return {
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
-    producerId: version >= 5 ? r.readInt64() : -1,
-    producerEpoch: version >= 5 ? r.readInt16() : -1,
+    producerId: version === 5 ? r.readInt64() : -1,
+    producerEpoch: version === 5 ? r.readInt16() : -1,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -86,8 +86,8 @@ export function encodeEndTxnResponse(w: Writer, msg: EndTxnResponse, version: nu
   const flexible = version >= 3;
   w.writeInt32(msg.throttleTimeMs ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
-  if (version >= 5) w.writeInt64(msg.producerId ?? -1);
-  if (version >= 5) w.writeInt16(msg.producerEpoch ?? -1);
+  if (version === 5) w.writeInt64(msg.producerId ?? -1);
+  if (version === 5) w.writeInt16(msg.producerEpoch ?? -1);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }

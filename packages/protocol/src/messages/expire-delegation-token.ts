@@ -38,9 +38,9 @@ export interface ExpireDelegationTokenResponse {
 
 /** Decodes ExpireDelegationTokenRequest at `version` (the caller has read the header). */
 export function decodeExpireDelegationTokenRequest(r: Reader, version: number): ExpireDelegationTokenRequest {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
-    hmac: (flexible ? r.readCompactBytes() : r.readBytes()),
+    hmac: flexible ? r.readCompactBytes() : r.readBytes(),
     expiryTimePeriodMs: r.readInt64(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -48,7 +48,7 @@ export function decodeExpireDelegationTokenRequest(r: Reader, version: number): 
 
 /** Encodes ExpireDelegationTokenRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeExpireDelegationTokenRequest(w: Writer, msg: ExpireDelegationTokenRequest, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   {
     const v = msg.hmac ?? EMPTY_BUFFER;
     if (flexible) w.writeCompactBytes(v);
@@ -62,7 +62,7 @@ export function encodeExpireDelegationTokenRequest(w: Writer, msg: ExpireDelegat
 
 /** Decodes ExpireDelegationTokenResponse at `version` (the caller has read the header). */
 export function decodeExpireDelegationTokenResponse(r: Reader, version: number): ExpireDelegationTokenResponse {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     errorCode: r.readInt16(),
     expiryTimestampMs: r.readInt64(),
@@ -73,7 +73,7 @@ export function decodeExpireDelegationTokenResponse(r: Reader, version: number):
 
 /** Encodes ExpireDelegationTokenResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeExpireDelegationTokenResponse(w: Writer, msg: ExpireDelegationTokenResponse, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   w.writeInt16(msg.errorCode ?? 0);
   w.writeInt64(msg.expiryTimestampMs ?? 0);
   w.writeInt32(msg.throttleTimeMs ?? 0);

@@ -176,8 +176,8 @@ export function encodeFetchSnapshotRequest(w: Writer, msg: FetchSnapshotRequest,
   encodeFetchSnapshotRequestTopicSnapshotArray(w, msg.topics ?? [], version, true);
   let tagged: TaggedField[] | undefined;
   {
-    const v = msg.clusterId ?? null;
-    if (v !== null) {
+    const v = msg.clusterId;
+    if (v !== undefined && v !== null) {
       (tagged ??= []).push(encodeTaggedField(0, (tw) => {
         tw.writeCompactNullableString(v);
       }));
@@ -199,7 +199,7 @@ export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSn
     const tag = r.readUVarint();
     const size = readTaggedFieldSize(r);
     const end = r.offset + size;
-    if (tag === 0 && version >= 1) {
+    if (tag === 0 && version === 1) {
       msg.nodeEndpoints = decodeNodeEndpointArray(r, version, true);
     } else {
       (msg.unknownTaggedFields ??= []).push({ tag, data: r.readRaw(size) });
@@ -216,9 +216,9 @@ export function encodeFetchSnapshotResponse(w: Writer, msg: FetchSnapshotRespons
   w.writeInt16(msg.errorCode ?? 0);
   encodeFetchSnapshotResponseTopicSnapshotArray(w, msg.topics ?? [], version, true);
   let tagged: TaggedField[] | undefined;
-  if (version >= 1) {
-    const v = msg.nodeEndpoints ?? [];
-    if (v.length !== 0) {
+  if (version === 1) {
+    const v = msg.nodeEndpoints;
+    if (v !== undefined && v.length !== 0) {
       (tagged ??= []).push(encodeTaggedField(0, (tw) => {
         encodeNodeEndpointArray(tw, v, version, true);
       }));
@@ -287,7 +287,7 @@ function decodeFetchSnapshotRequestPartitionSnapshot(r: Reader, version: number,
     const tag = r.readUVarint();
     const size = readTaggedFieldSize(r);
     const end = r.offset + size;
-    if (tag === 0 && version >= 1) {
+    if (tag === 0 && version === 1) {
       msg.replicaDirectoryId = r.readUuid();
     } else {
       (msg.unknownTaggedFields ??= []).push({ tag, data: r.readRaw(size) });
@@ -304,9 +304,9 @@ function encodeFetchSnapshotRequestPartitionSnapshot(w: Writer, msg: FetchSnapsh
   encodeFetchSnapshotRequestSnapshotId(w, msg.snapshotId ?? defaultFetchSnapshotRequestSnapshotId(), version, true);
   w.writeInt64(msg.position ?? 0);
   let tagged: TaggedField[] | undefined;
-  if (version >= 1) {
-    const v = msg.replicaDirectoryId ?? ZERO_UUID;
-    if (v !== ZERO_UUID) {
+  if (version === 1) {
+    const v = msg.replicaDirectoryId;
+    if (v !== undefined && v !== ZERO_UUID) {
       (tagged ??= []).push(encodeTaggedField(0, (tw) => {
         tw.writeUuid(v);
       }));
@@ -418,8 +418,8 @@ function encodeFetchSnapshotResponsePartitionSnapshot(w: Writer, msg: FetchSnaps
   w.writeCompactBytes(msg.unalignedRecords ?? EMPTY_BUFFER);
   let tagged: TaggedField[] | undefined;
   {
-    const v = msg.currentLeader ?? defaultLeaderIdAndEpoch();
-    if (!isDefaultLeaderIdAndEpoch(v)) {
+    const v = msg.currentLeader;
+    if (v !== undefined && !isDefaultLeaderIdAndEpoch(v)) {
       (tagged ??= []).push(encodeTaggedField(0, (tw) => {
         encodeLeaderIdAndEpoch(tw, v, version, true);
       }));

@@ -274,16 +274,16 @@ export function encodeFetchRequest(w: Writer, msg: FetchRequest, version: number
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     {
-      const v = msg.clusterId ?? null;
-      if (v !== null) {
+      const v = msg.clusterId;
+      if (v !== undefined && v !== null) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           tw.writeCompactNullableString(v);
         }));
       }
     }
     if (version >= 15) {
-      const v = msg.replicaState ?? defaultReplicaState();
-      if (!isDefaultReplicaState(v)) {
+      const v = msg.replicaState;
+      if (v !== undefined && !isDefaultReplicaState(v)) {
         (tagged ??= []).push(encodeTaggedField(1, (tw) => {
           encodeReplicaState(tw, v, version, true);
         }));
@@ -331,8 +331,8 @@ export function encodeFetchResponse(w: Writer, msg: FetchResponse, version: numb
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     if (version >= 16) {
-      const v = msg.nodeEndpoints ?? [];
-      if (v.length !== 0) {
+      const v = msg.nodeEndpoints;
+      if (v !== undefined && v.length !== 0) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           encodeNodeEndpointArray(tw, v, version, true);
         }));
@@ -447,7 +447,7 @@ function decodeFetchPartition(r: Reader, version: number, flexible: boolean): Fe
       const end = r.offset + size;
       if (tag === 0 && version >= 17) {
         msg.replicaDirectoryId = r.readUuid();
-      } else if (tag === 1 && version >= 18) {
+      } else if (tag === 1 && version === 18) {
         msg.highWatermark = r.readInt64BigInt();
       } else {
         (msg.unknownTaggedFields ??= []).push({ tag, data: r.readRaw(size) });
@@ -469,16 +469,16 @@ function encodeFetchPartition(w: Writer, msg: FetchPartition, version: number, f
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     if (version >= 17) {
-      const v = msg.replicaDirectoryId ?? ZERO_UUID;
-      if (v !== ZERO_UUID) {
+      const v = msg.replicaDirectoryId;
+      if (v !== undefined && v !== ZERO_UUID) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           tw.writeUuid(v);
         }));
       }
     }
-    if (version >= 18) {
-      const v = msg.highWatermark ?? 9223372036854775807n;
-      if (v !== 9223372036854775807n) {
+    if (version === 18) {
+      const v = msg.highWatermark;
+      if (v !== undefined && v !== 9223372036854775807n) {
         (tagged ??= []).push(encodeTaggedField(1, (tw) => {
           tw.writeInt64BigInt(v);
         }));
@@ -592,7 +592,7 @@ function decodePartitionData(r: Reader, version: number, flexible: boolean): Par
     snapshotId: defaultSnapshotId(),
     abortedTransactions: version >= 4 ? decodeAbortedTransactionNullableArray(r, version, flexible) : [],
     preferredReadReplica: version >= 11 ? r.readInt32() : -1,
-    records: (flexible ? r.readCompactNullableBytes() : r.readNullableBytes()),
+    records: flexible ? r.readCompactNullableBytes() : r.readNullableBytes(),
     unknownTaggedFields: undefined,
   };
   if (flexible) {
@@ -632,24 +632,24 @@ function encodePartitionData(w: Writer, msg: PartitionData, version: number, fle
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     {
-      const v = msg.divergingEpoch ?? defaultEpochEndOffset();
-      if (!isDefaultEpochEndOffset(v)) {
+      const v = msg.divergingEpoch;
+      if (v !== undefined && !isDefaultEpochEndOffset(v)) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           encodeEpochEndOffset(tw, v, version, true);
         }));
       }
     }
     {
-      const v = msg.currentLeader ?? defaultLeaderIdAndEpoch();
-      if (!isDefaultLeaderIdAndEpoch(v)) {
+      const v = msg.currentLeader;
+      if (v !== undefined && !isDefaultLeaderIdAndEpoch(v)) {
         (tagged ??= []).push(encodeTaggedField(1, (tw) => {
           encodeLeaderIdAndEpoch(tw, v, version, true);
         }));
       }
     }
     {
-      const v = msg.snapshotId ?? defaultSnapshotId();
-      if (!isDefaultSnapshotId(v)) {
+      const v = msg.snapshotId;
+      if (v !== undefined && !isDefaultSnapshotId(v)) {
         (tagged ??= []).push(encodeTaggedField(2, (tw) => {
           encodeSnapshotId(tw, v, version, true);
         }));

@@ -39,11 +39,11 @@ export interface HeartbeatResponse {
 
 /** Decodes HeartbeatRequest at `version` (the caller has read the header). */
 export function decodeHeartbeatRequest(r: Reader, version: number): HeartbeatRequest {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   return {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     generationId: r.readInt32(),
-    memberId: (flexible ? r.readCompactString() : r.readString()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
     groupInstanceId: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -51,7 +51,7 @@ export function decodeHeartbeatRequest(r: Reader, version: number): HeartbeatReq
 
 /** Encodes HeartbeatRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeHeartbeatRequest(w: Writer, msg: HeartbeatRequest, version: number): void {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   {
     const v = msg.groupId ?? '';
     if (flexible) w.writeCompactString(v);
@@ -75,7 +75,7 @@ export function encodeHeartbeatRequest(w: Writer, msg: HeartbeatRequest, version
 
 /** Decodes HeartbeatResponse at `version` (the caller has read the header). */
 export function decodeHeartbeatResponse(r: Reader, version: number): HeartbeatResponse {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   return {
     throttleTimeMs: version >= 1 ? r.readInt32() : 0,
     errorCode: r.readInt16(),
@@ -85,7 +85,7 @@ export function decodeHeartbeatResponse(r: Reader, version: number): HeartbeatRe
 
 /** Encodes HeartbeatResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeHeartbeatResponse(w: Writer, msg: HeartbeatResponse, version: number): void {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   if (version >= 1) w.writeInt32(msg.throttleTimeMs ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
   if (flexible) {

@@ -73,7 +73,7 @@ export interface AlterConfigsResourceResponse {
 
 /** Decodes IncrementalAlterConfigsRequest at `version` (the caller has read the header). */
 export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number): IncrementalAlterConfigsRequest {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   return {
     resources: decodeAlterConfigsResourceArray(r, version, flexible),
     validateOnly: r.readBool(),
@@ -83,7 +83,7 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number)
 
 /** Encodes IncrementalAlterConfigsRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeIncrementalAlterConfigsRequest(w: Writer, msg: IncrementalAlterConfigsRequest, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   encodeAlterConfigsResourceArray(w, msg.resources ?? [], version, flexible);
   w.writeBool(msg.validateOnly ?? false);
   if (flexible) {
@@ -93,7 +93,7 @@ export function encodeIncrementalAlterConfigsRequest(w: Writer, msg: Incremental
 
 /** Decodes IncrementalAlterConfigsResponse at `version` (the caller has read the header). */
 export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number): IncrementalAlterConfigsResponse {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   return {
     throttleTimeMs: r.readInt32(),
     responses: decodeAlterConfigsResourceResponseArray(r, version, flexible),
@@ -103,7 +103,7 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number
 
 /** Encodes IncrementalAlterConfigsResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeIncrementalAlterConfigsResponse(w: Writer, msg: IncrementalAlterConfigsResponse, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   w.writeInt32(msg.throttleTimeMs ?? 0);
   encodeAlterConfigsResourceResponseArray(w, msg.responses ?? [], version, flexible);
   if (flexible) {
@@ -131,7 +131,7 @@ export const IncrementalAlterConfigsApi: ApiDescriptor<IncrementalAlterConfigsRe
 function decodeAlterConfigsResource(r: Reader, version: number, flexible: boolean): AlterConfigsResource {
   return {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
     configs: decodeAlterableConfigArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -168,9 +168,9 @@ function encodeAlterConfigsResourceArray(w: Writer, items: AlterConfigsResource[
 
 function decodeAlterableConfig(r: Reader, version: number, flexible: boolean): AlterableConfig {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     configOperation: r.readInt8(),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -211,9 +211,9 @@ function encodeAlterableConfigArray(w: Writer, items: AlterableConfig[] | null, 
 function decodeAlterConfigsResourceResponse(r: Reader, version: number, flexible: boolean): AlterConfigsResourceResponse {
   return {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

@@ -53,12 +53,12 @@ export interface InitProducerIdResponse {
 export function decodeInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
   const flexible = version >= 2;
   return {
-    transactionalId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    transactionalId: flexible ? r.readCompactNullableString() : r.readNullableString(),
     transactionTimeoutMs: r.readInt32(),
     producerId: version >= 3 ? r.readInt64() : -1,
     producerEpoch: version >= 3 ? r.readInt16() : -1,
-    enable2Pc: version >= 6 ? r.readBool() : false,
-    keepPreparedTxn: version >= 6 ? r.readBool() : false,
+    enable2Pc: version === 6 ? r.readBool() : false,
+    keepPreparedTxn: version === 6 ? r.readBool() : false,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -74,8 +74,8 @@ export function encodeInitProducerIdRequest(w: Writer, msg: InitProducerIdReques
   w.writeInt32(msg.transactionTimeoutMs ?? 0);
   if (version >= 3) w.writeInt64(msg.producerId ?? -1);
   if (version >= 3) w.writeInt16(msg.producerEpoch ?? -1);
-  if (version >= 6) w.writeBool(msg.enable2Pc ?? false);
-  if (version >= 6) w.writeBool(msg.keepPreparedTxn ?? false);
+  if (version === 6) w.writeBool(msg.enable2Pc ?? false);
+  if (version === 6) w.writeBool(msg.keepPreparedTxn ?? false);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -89,8 +89,8 @@ export function decodeInitProducerIdResponse(r: Reader, version: number): InitPr
     errorCode: r.readInt16(),
     producerId: r.readInt64(),
     producerEpoch: r.readInt16(),
-    ongoingTxnProducerId: version >= 6 ? r.readInt64() : -1,
-    ongoingTxnProducerEpoch: version >= 6 ? r.readInt16() : -1,
+    ongoingTxnProducerId: version === 6 ? r.readInt64() : -1,
+    ongoingTxnProducerEpoch: version === 6 ? r.readInt16() : -1,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -102,8 +102,8 @@ export function encodeInitProducerIdResponse(w: Writer, msg: InitProducerIdRespo
   w.writeInt16(msg.errorCode ?? 0);
   w.writeInt64(msg.producerId ?? -1);
   w.writeInt16(msg.producerEpoch ?? 0);
-  if (version >= 6) w.writeInt64(msg.ongoingTxnProducerId ?? -1);
-  if (version >= 6) w.writeInt16(msg.ongoingTxnProducerEpoch ?? -1);
+  if (version === 6) w.writeInt64(msg.ongoingTxnProducerId ?? -1);
+  if (version === 6) w.writeInt16(msg.ongoingTxnProducerEpoch ?? -1);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }

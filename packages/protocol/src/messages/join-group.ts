@@ -86,12 +86,12 @@ export interface JoinGroupResponseMember {
 export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupRequest {
   const flexible = version >= 6;
   return {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     sessionTimeoutMs: r.readInt32(),
     rebalanceTimeoutMs: version >= 1 ? r.readInt32() : -1,
-    memberId: (flexible ? r.readCompactString() : r.readString()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
     groupInstanceId: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    protocolType: (flexible ? r.readCompactString() : r.readString()),
+    protocolType: flexible ? r.readCompactString() : r.readString(),
     protocols: decodeJoinGroupRequestProtocolArray(r, version, flexible),
     reason: version >= 8 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -142,10 +142,10 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
     errorCode: r.readInt16(),
     generationId: r.readInt32(),
     protocolType: version >= 7 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    protocolName: (version >= 7 ? flexible ? r.readCompactNullableString() : r.readNullableString() : flexible ? r.readCompactString() : r.readString()),
-    leader: (flexible ? r.readCompactString() : r.readString()),
-    skipAssignment: version >= 9 ? r.readBool() : false,
-    memberId: (flexible ? r.readCompactString() : r.readString()),
+    protocolName: version >= 7 ? flexible ? r.readCompactNullableString() : r.readNullableString() : flexible ? r.readCompactString() : r.readString(),
+    leader: flexible ? r.readCompactString() : r.readString(),
+    skipAssignment: version === 9 ? r.readBool() : false,
+    memberId: flexible ? r.readCompactString() : r.readString(),
     members: decodeJoinGroupResponseMemberArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -176,7 +176,7 @@ export function encodeJoinGroupResponse(w: Writer, msg: JoinGroupResponse, versi
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 9) w.writeBool(msg.skipAssignment ?? false);
+  if (version === 9) w.writeBool(msg.skipAssignment ?? false);
   {
     const v = msg.memberId ?? '';
     if (flexible) w.writeCompactString(v);
@@ -207,8 +207,8 @@ export const JoinGroupApi: ApiDescriptor<JoinGroupRequest, JoinGroupResponse> = 
 
 function decodeJoinGroupRequestProtocol(r: Reader, version: number, flexible: boolean): JoinGroupRequestProtocol {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    metadata: (flexible ? r.readCompactBytes() : r.readBytes()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    metadata: flexible ? r.readCompactBytes() : r.readBytes(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -247,9 +247,9 @@ function encodeJoinGroupRequestProtocolArray(w: Writer, items: JoinGroupRequestP
 
 function decodeJoinGroupResponseMember(r: Reader, version: number, flexible: boolean): JoinGroupResponseMember {
   return {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
     groupInstanceId: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    metadata: (flexible ? r.readCompactBytes() : r.readBytes()),
+    metadata: flexible ? r.readCompactBytes() : r.readBytes(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

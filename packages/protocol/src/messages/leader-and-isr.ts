@@ -132,7 +132,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   const flexible = version >= 4;
   return {
     controllerId: r.readInt32(),
-    isKRaftController: version >= 7 ? r.readBool() : false,
+    isKRaftController: version === 7 ? r.readBool() : false,
     controllerEpoch: r.readInt32(),
     brokerEpoch: version >= 2 ? r.readInt64() : -1,
     type: version >= 5 ? r.readInt8() : 0,
@@ -147,7 +147,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
 export function encodeLeaderAndIsrRequest(w: Writer, msg: LeaderAndIsrRequest, version: number): void {
   const flexible = version >= 4;
   w.writeInt32(msg.controllerId ?? 0);
-  if (version >= 7) w.writeBool(msg.isKRaftController ?? false);
+  if (version === 7) w.writeBool(msg.isKRaftController ?? false);
   w.writeInt32(msg.controllerEpoch ?? 0);
   if (version >= 2) w.writeInt64(msg.brokerEpoch ?? -1);
   if (version >= 5) w.writeInt8(msg.type ?? 0);
@@ -256,7 +256,7 @@ function encodeLeaderAndIsrPartitionStateArray(w: Writer, items: LeaderAndIsrPar
 
 function decodeLeaderAndIsrTopicState(r: Reader, version: number, flexible: boolean): LeaderAndIsrTopicState {
   return {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     topicId: version >= 5 ? r.readUuid() : ZERO_UUID,
     partitionStates: decodeLeaderAndIsrPartitionStateArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -295,7 +295,7 @@ function encodeLeaderAndIsrTopicStateArray(w: Writer, items: LeaderAndIsrTopicSt
 function decodeLeaderAndIsrLiveLeader(r: Reader, version: number, flexible: boolean): LeaderAndIsrLiveLeader {
   return {
     brokerId: r.readInt32(),
-    hostName: (flexible ? r.readCompactString() : r.readString()),
+    hostName: flexible ? r.readCompactString() : r.readString(),
     port: r.readInt32(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

@@ -65,7 +65,7 @@ export interface MemberResponse {
 export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupRequest {
   const flexible = version >= 4;
   return {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     memberId: version <= 2 ? (flexible ? r.readCompactString() : r.readString()) : '',
     members: version >= 3 ? decodeMemberIdentityArray(r, version, flexible) : [],
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -132,9 +132,9 @@ export const LeaveGroupApi: ApiDescriptor<LeaveGroupRequest, LeaveGroupResponse>
 
 function decodeMemberIdentity(r: Reader, version: number, flexible: boolean): MemberIdentity {
   return {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    groupInstanceId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    reason: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    groupInstanceId: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    reason: version === 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -150,7 +150,7 @@ function encodeMemberIdentity(w: Writer, msg: MemberIdentity, version: number, f
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
   }
-  if (version >= 5) {
+  if (version === 5) {
     const v = msg.reason ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
@@ -178,8 +178,8 @@ function encodeMemberIdentityArray(w: Writer, items: MemberIdentity[] | null, ve
 
 function decodeMemberResponse(r: Reader, version: number, flexible: boolean): MemberResponse {
   return {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    groupInstanceId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    groupInstanceId: flexible ? r.readCompactNullableString() : r.readNullableString(),
     errorCode: r.readInt16(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

@@ -49,14 +49,14 @@ export interface ConfigResource {
 /** Decodes ListConfigResourcesRequest at `version` (the caller has read the header). */
 export function decodeListConfigResourcesRequest(r: Reader, version: number): ListConfigResourcesRequest {
   return {
-    resourceTypes: version >= 1 ? readArray(r, true, int8Element) : [],
+    resourceTypes: version === 1 ? readArray(r, true, int8Element) : [],
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
 
 /** Encodes ListConfigResourcesRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeListConfigResourcesRequest(w: Writer, msg: ListConfigResourcesRequest, version: number): void {
-  if (version >= 1) writeArray(w, msg.resourceTypes ?? [], true, int8Element);
+  if (version === 1) writeArray(w, msg.resourceTypes ?? [], true, int8Element);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 
@@ -98,14 +98,14 @@ export const ListConfigResourcesApi: ApiDescriptor<ListConfigResourcesRequest, L
 function decodeConfigResource(r: Reader, version: number, flexible: boolean): ConfigResource {
   return {
     resourceName: r.readCompactString(),
-    resourceType: version >= 1 ? r.readInt8() : 16,
+    resourceType: version === 1 ? r.readInt8() : 16,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
 
 function encodeConfigResource(w: Writer, msg: ConfigResource, version: number, flexible: boolean): void {
   w.writeCompactString(msg.resourceName ?? '');
-  if (version >= 1) w.writeInt8(msg.resourceType ?? 16);
+  if (version === 1) w.writeInt8(msg.resourceType ?? 16);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 

@@ -58,7 +58,7 @@ export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsR
   const flexible = version >= 3;
   return {
     statesFilter: version >= 4 ? (readArray(r, flexible, flexible ? compactStringElement : stringElement)) : [],
-    typesFilter: version >= 5 ? (readArray(r, flexible, flexible ? compactStringElement : stringElement)) : [],
+    typesFilter: version === 5 ? (readArray(r, flexible, flexible ? compactStringElement : stringElement)) : [],
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -67,7 +67,7 @@ export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsR
 export function encodeListGroupsRequest(w: Writer, msg: ListGroupsRequest, version: number): void {
   const flexible = version >= 3;
   if (version >= 4) writeArray(w, msg.statesFilter ?? [], flexible, flexible ? compactStringElement : stringElement);
-  if (version >= 5) writeArray(w, msg.typesFilter ?? [], flexible, flexible ? compactStringElement : stringElement);
+  if (version === 5) writeArray(w, msg.typesFilter ?? [], flexible, flexible ? compactStringElement : stringElement);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -114,10 +114,10 @@ export const ListGroupsApi: ApiDescriptor<ListGroupsRequest, ListGroupsResponse>
 
 function decodeListedGroup(r: Reader, version: number, flexible: boolean): ListedGroup {
   return {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
-    protocolType: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
+    protocolType: flexible ? r.readCompactString() : r.readString(),
     groupState: version >= 4 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    groupType: version >= 5 ? (flexible ? r.readCompactString() : r.readString()) : '',
+    groupType: version === 5 ? (flexible ? r.readCompactString() : r.readString()) : '',
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -138,7 +138,7 @@ function encodeListedGroup(w: Writer, msg: ListedGroup, version: number, flexibl
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 5) {
+  if (version === 5) {
     const v = msg.groupType ?? '';
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);

@@ -155,7 +155,7 @@ export const ListOffsetsApi: ApiDescriptor<ListOffsetsRequest, ListOffsetsRespon
 
 function decodeListOffsetsTopic(r: Reader, version: number, flexible: boolean): ListOffsetsTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeListOffsetsPartitionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -194,7 +194,7 @@ function decodeListOffsetsPartition(r: Reader, version: number, flexible: boolea
     partitionIndex: r.readInt32(),
     currentLeaderEpoch: version >= 4 ? r.readInt32() : -1,
     timestamp: r.readInt64(),
-    maxNumOffsets: version <= 0 ? r.readInt32() : 1,
+    maxNumOffsets: version === 0 ? r.readInt32() : 1,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -203,7 +203,7 @@ function encodeListOffsetsPartition(w: Writer, msg: ListOffsetsPartition, versio
   w.writeInt32(msg.partitionIndex ?? 0);
   if (version >= 4) w.writeInt32(msg.currentLeaderEpoch ?? -1);
   w.writeInt64(msg.timestamp ?? 0);
-  if (version <= 0) w.writeInt32(msg.maxNumOffsets ?? 1);
+  if (version === 0) w.writeInt32(msg.maxNumOffsets ?? 1);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -227,7 +227,7 @@ function encodeListOffsetsPartitionArray(w: Writer, items: ListOffsetsPartition[
 
 function decodeListOffsetsTopicResponse(r: Reader, version: number, flexible: boolean): ListOffsetsTopicResponse {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeListOffsetsPartitionResponseArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -265,7 +265,7 @@ function decodeListOffsetsPartitionResponse(r: Reader, version: number, flexible
   return {
     partitionIndex: r.readInt32(),
     errorCode: r.readInt16(),
-    oldStyleOffsets: version <= 0 ? readArray(r, flexible, int64Element) : [],
+    oldStyleOffsets: version === 0 ? readArray(r, flexible, int64Element) : [],
     timestamp: version >= 1 ? r.readInt64() : -1,
     offset: version >= 1 ? r.readInt64() : -1,
     leaderEpoch: version >= 4 ? r.readInt32() : -1,
@@ -276,7 +276,7 @@ function decodeListOffsetsPartitionResponse(r: Reader, version: number, flexible
 function encodeListOffsetsPartitionResponse(w: Writer, msg: ListOffsetsPartitionResponse, version: number, flexible: boolean): void {
   w.writeInt32(msg.partitionIndex ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
-  if (version <= 0) writeArray(w, msg.oldStyleOffsets ?? [], flexible, int64Element);
+  if (version === 0) writeArray(w, msg.oldStyleOffsets ?? [], flexible, int64Element);
   if (version >= 1) w.writeInt64(msg.timestamp ?? -1);
   if (version >= 1) w.writeInt64(msg.offset ?? -1);
   if (version >= 4) w.writeInt32(msg.leaderEpoch ?? -1);

@@ -63,7 +63,7 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
     stateFilters: readArray(r, true, compactStringElement),
     producerIdFilters: readArray(r, true, int64Element),
     durationFilter: version >= 1 ? r.readInt64() : -1,
-    transactionalIdPattern: version >= 2 ? r.readCompactNullableString() : null,
+    transactionalIdPattern: version === 2 ? r.readCompactNullableString() : null,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -73,7 +73,7 @@ export function encodeListTransactionsRequest(w: Writer, msg: ListTransactionsRe
   writeArray(w, msg.stateFilters ?? [], true, compactStringElement);
   writeArray(w, msg.producerIdFilters ?? [], true, int64Element);
   if (version >= 1) w.writeInt64(msg.durationFilter ?? -1);
-  if (version >= 2) w.writeCompactNullableString(msg.transactionalIdPattern ?? null);
+  if (version === 2) w.writeCompactNullableString(msg.transactionalIdPattern ?? null);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 

@@ -117,7 +117,7 @@ export interface MetadataResponsePartition {
 export function decodeMetadataRequest(r: Reader, version: number): MetadataRequest {
   const flexible = version >= 9;
   return {
-    topics: (version >= 1 ? decodeMetadataRequestTopicNullableArray(r, version, flexible) : decodeMetadataRequestTopicArray(r, version, flexible)),
+    topics: version >= 1 ? decodeMetadataRequestTopicNullableArray(r, version, flexible) : decodeMetadataRequestTopicArray(r, version, flexible),
     allowAutoTopicCreation: version >= 4 ? r.readBool() : true,
     includeClusterAuthorizedOperations: version >= 8 && version <= 10 ? r.readBool() : false,
     includeTopicAuthorizedOperations: version >= 8 ? r.readBool() : false,
@@ -153,7 +153,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
     controllerId: version >= 1 ? r.readInt32() : -1,
     topics: decodeMetadataResponseTopicArray(r, version, flexible),
     clusterAuthorizedOperations: version >= 8 && version <= 10 ? r.readInt32() : -2147483648,
-    errorCode: version >= 13 ? r.readInt16() : 0,
+    errorCode: version === 13 ? r.readInt16() : 0,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -171,7 +171,7 @@ export function encodeMetadataResponse(w: Writer, msg: MetadataResponse, version
   if (version >= 1) w.writeInt32(msg.controllerId ?? -1);
   encodeMetadataResponseTopicArray(w, msg.topics ?? [], version, flexible);
   if (version >= 8 && version <= 10) w.writeInt32(msg.clusterAuthorizedOperations ?? -2147483648);
-  if (version >= 13) w.writeInt16(msg.errorCode ?? 0);
+  if (version === 13) w.writeInt16(msg.errorCode ?? 0);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -197,7 +197,7 @@ export const MetadataApi: ApiDescriptor<MetadataRequest, MetadataResponse> = {
 function decodeMetadataRequestTopic(r: Reader, version: number, flexible: boolean): MetadataRequestTopic {
   return {
     topicId: version >= 10 ? r.readUuid() : ZERO_UUID,
-    name: (version >= 10 ? flexible ? r.readCompactNullableString() : r.readNullableString() : flexible ? r.readCompactString() : r.readString()),
+    name: version >= 10 ? flexible ? r.readCompactNullableString() : r.readNullableString() : flexible ? r.readCompactString() : r.readString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -245,7 +245,7 @@ function encodeMetadataRequestTopicArray(w: Writer, items: MetadataRequestTopic[
 function decodeMetadataResponseBroker(r: Reader, version: number, flexible: boolean): MetadataResponseBroker {
   return {
     nodeId: r.readInt32(),
-    host: (flexible ? r.readCompactString() : r.readString()),
+    host: flexible ? r.readCompactString() : r.readString(),
     port: r.readInt32(),
     rack: version >= 1 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -289,7 +289,7 @@ function encodeMetadataResponseBrokerArray(w: Writer, items: MetadataResponseBro
 function decodeMetadataResponseTopic(r: Reader, version: number, flexible: boolean): MetadataResponseTopic {
   return {
     errorCode: r.readInt16(),
-    name: (version >= 12 ? flexible ? r.readCompactNullableString() : r.readNullableString() : flexible ? r.readCompactString() : r.readString()),
+    name: version >= 12 ? flexible ? r.readCompactNullableString() : r.readNullableString() : flexible ? r.readCompactString() : r.readString(),
     topicId: version >= 10 ? r.readUuid() : ZERO_UUID,
     isInternal: version >= 1 ? r.readBool() : false,
     partitions: decodeMetadataResponsePartitionArray(r, version, flexible),

@@ -96,7 +96,7 @@ export interface OffsetCommitResponsePartition {
 export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCommitRequest {
   const flexible = version >= 8;
   return {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     generationIdOrMemberEpoch: version >= 1 ? r.readInt32() : -1,
     memberId: version >= 1 ? (flexible ? r.readCompactString() : r.readString()) : '',
     groupInstanceId: version >= 7 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
@@ -172,7 +172,7 @@ export const OffsetCommitApi: ApiDescriptor<OffsetCommitRequest, OffsetCommitRes
 function decodeOffsetCommitRequestTopic(r: Reader, version: number, flexible: boolean): OffsetCommitRequestTopic {
   return {
     name: version <= 9 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    topicId: version >= 10 ? r.readUuid() : ZERO_UUID,
+    topicId: version === 10 ? r.readUuid() : ZERO_UUID,
     partitions: decodeOffsetCommitRequestPartitionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -184,7 +184,7 @@ function encodeOffsetCommitRequestTopic(w: Writer, msg: OffsetCommitRequestTopic
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 10) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 10) w.writeUuid(msg.topicId ?? ZERO_UUID);
   encodeOffsetCommitRequestPartitionArray(w, msg.partitions ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
@@ -213,7 +213,7 @@ function decodeOffsetCommitRequestPartition(r: Reader, version: number, flexible
     committedOffset: r.readInt64(),
     committedLeaderEpoch: version >= 6 ? r.readInt32() : -1,
     commitTimestamp: version === 1 ? r.readInt64() : -1,
-    committedMetadata: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    committedMetadata: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -252,7 +252,7 @@ function encodeOffsetCommitRequestPartitionArray(w: Writer, items: OffsetCommitR
 function decodeOffsetCommitResponseTopic(r: Reader, version: number, flexible: boolean): OffsetCommitResponseTopic {
   return {
     name: version <= 9 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    topicId: version >= 10 ? r.readUuid() : ZERO_UUID,
+    topicId: version === 10 ? r.readUuid() : ZERO_UUID,
     partitions: decodeOffsetCommitResponsePartitionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -264,7 +264,7 @@ function encodeOffsetCommitResponseTopic(w: Writer, msg: OffsetCommitResponseTop
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 10) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 10) w.writeUuid(msg.topicId ?? ZERO_UUID);
   encodeOffsetCommitResponsePartitionArray(w, msg.partitions ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);

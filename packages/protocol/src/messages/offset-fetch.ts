@@ -226,7 +226,7 @@ export const OffsetFetchApi: ApiDescriptor<OffsetFetchRequest, OffsetFetchRespon
 
 function decodeOffsetFetchRequestTopic(r: Reader, version: number, flexible: boolean): OffsetFetchRequestTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitionIndexes: readArray(r, flexible, int32Element),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -305,7 +305,7 @@ function encodeOffsetFetchRequestGroupArray(w: Writer, items: OffsetFetchRequest
 function decodeOffsetFetchRequestTopics(r: Reader, version: number, flexible: boolean): OffsetFetchRequestTopics {
   return {
     name: version <= 9 ? r.readCompactString() : '',
-    topicId: version >= 10 ? r.readUuid() : ZERO_UUID,
+    topicId: version === 10 ? r.readUuid() : ZERO_UUID,
     partitionIndexes: readArray(r, true, int32Element),
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
@@ -313,7 +313,7 @@ function decodeOffsetFetchRequestTopics(r: Reader, version: number, flexible: bo
 
 function encodeOffsetFetchRequestTopics(w: Writer, msg: OffsetFetchRequestTopics, version: number, flexible: boolean): void {
   if (version <= 9) w.writeCompactString(msg.name ?? '');
-  if (version >= 10) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 10) w.writeUuid(msg.topicId ?? ZERO_UUID);
   writeArray(w, msg.partitionIndexes ?? [], true, int32Element);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
@@ -337,7 +337,7 @@ function encodeOffsetFetchRequestTopicsArray(w: Writer, items: OffsetFetchReques
 
 function decodeOffsetFetchResponseTopic(r: Reader, version: number, flexible: boolean): OffsetFetchResponseTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeOffsetFetchResponsePartitionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -376,7 +376,7 @@ function decodeOffsetFetchResponsePartition(r: Reader, version: number, flexible
     partitionIndex: r.readInt32(),
     committedOffset: r.readInt64(),
     committedLeaderEpoch: version >= 5 ? r.readInt32() : -1,
-    metadata: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    metadata: flexible ? r.readCompactNullableString() : r.readNullableString(),
     errorCode: r.readInt16(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -448,7 +448,7 @@ function encodeOffsetFetchResponseGroupArray(w: Writer, items: OffsetFetchRespon
 function decodeOffsetFetchResponseTopics(r: Reader, version: number, flexible: boolean): OffsetFetchResponseTopics {
   return {
     name: version <= 9 ? r.readCompactString() : '',
-    topicId: version >= 10 ? r.readUuid() : ZERO_UUID,
+    topicId: version === 10 ? r.readUuid() : ZERO_UUID,
     partitions: decodeOffsetFetchResponsePartitionsArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
@@ -456,7 +456,7 @@ function decodeOffsetFetchResponseTopics(r: Reader, version: number, flexible: b
 
 function encodeOffsetFetchResponseTopics(w: Writer, msg: OffsetFetchResponseTopics, version: number, flexible: boolean): void {
   if (version <= 9) w.writeCompactString(msg.name ?? '');
-  if (version >= 10) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 10) w.writeUuid(msg.topicId ?? ZERO_UUID);
   encodeOffsetFetchResponsePartitionsArray(w, msg.partitions ?? [], version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }

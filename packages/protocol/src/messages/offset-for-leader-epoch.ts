@@ -81,7 +81,7 @@ export interface EpochEndOffset {
 
 /** Decodes OffsetForLeaderEpochRequest at `version` (the caller has read the header). */
 export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): OffsetForLeaderEpochRequest {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   return {
     replicaId: version >= 3 ? r.readInt32() : -2,
     topics: decodeOffsetForLeaderTopicArray(r, version, flexible),
@@ -91,7 +91,7 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): O
 
 /** Encodes OffsetForLeaderEpochRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeOffsetForLeaderEpochRequest(w: Writer, msg: OffsetForLeaderEpochRequest, version: number): void {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   if (version >= 3) w.writeInt32(msg.replicaId ?? -2);
   encodeOffsetForLeaderTopicArray(w, msg.topics ?? [], version, flexible);
   if (flexible) {
@@ -101,7 +101,7 @@ export function encodeOffsetForLeaderEpochRequest(w: Writer, msg: OffsetForLeade
 
 /** Decodes OffsetForLeaderEpochResponse at `version` (the caller has read the header). */
 export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): OffsetForLeaderEpochResponse {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   return {
     throttleTimeMs: version >= 2 ? r.readInt32() : 0,
     topics: decodeOffsetForLeaderTopicResultArray(r, version, flexible),
@@ -111,7 +111,7 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): 
 
 /** Encodes OffsetForLeaderEpochResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeOffsetForLeaderEpochResponse(w: Writer, msg: OffsetForLeaderEpochResponse, version: number): void {
-  const flexible = version >= 4;
+  const flexible = version === 4;
   if (version >= 2) w.writeInt32(msg.throttleTimeMs ?? 0);
   encodeOffsetForLeaderTopicResultArray(w, msg.topics ?? [], version, flexible);
   if (flexible) {
@@ -138,7 +138,7 @@ export const OffsetForLeaderEpochApi: ApiDescriptor<OffsetForLeaderEpochRequest,
 
 function decodeOffsetForLeaderTopic(r: Reader, version: number, flexible: boolean): OffsetForLeaderTopic {
   return {
-    topic: (flexible ? r.readCompactString() : r.readString()),
+    topic: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeOffsetForLeaderPartitionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -208,7 +208,7 @@ function encodeOffsetForLeaderPartitionArray(w: Writer, items: OffsetForLeaderPa
 
 function decodeOffsetForLeaderTopicResult(r: Reader, version: number, flexible: boolean): OffsetForLeaderTopicResult {
   return {
-    topic: (flexible ? r.readCompactString() : r.readString()),
+    topic: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeEpochEndOffsetArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

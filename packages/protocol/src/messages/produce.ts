@@ -196,8 +196,8 @@ export function encodeProduceResponse(w: Writer, msg: ProduceResponse, version: 
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     if (version >= 10) {
-      const v = msg.nodeEndpoints ?? [];
-      if (v.length !== 0) {
+      const v = msg.nodeEndpoints;
+      if (v !== undefined && v.length !== 0) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           encodeNodeEndpointArray(tw, v, version, true);
         }));
@@ -227,7 +227,7 @@ export const ProduceApi: ApiDescriptor<ProduceRequest, ProduceResponse> = {
 function decodeTopicProduceData(r: Reader, version: number, flexible: boolean): TopicProduceData {
   return {
     name: version <= 12 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    topicId: version >= 13 ? r.readUuid() : ZERO_UUID,
+    topicId: version === 13 ? r.readUuid() : ZERO_UUID,
     partitionData: decodePartitionProduceDataArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -239,7 +239,7 @@ function encodeTopicProduceData(w: Writer, msg: TopicProduceData, version: numbe
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 13) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 13) w.writeUuid(msg.topicId ?? ZERO_UUID);
   encodePartitionProduceDataArray(w, msg.partitionData ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
@@ -265,7 +265,7 @@ function encodeTopicProduceDataArray(w: Writer, items: TopicProduceData[] | null
 function decodePartitionProduceData(r: Reader, version: number, flexible: boolean): PartitionProduceData {
   return {
     index: r.readInt32(),
-    records: (flexible ? r.readCompactNullableBytes() : r.readNullableBytes()),
+    records: flexible ? r.readCompactNullableBytes() : r.readNullableBytes(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -301,7 +301,7 @@ function encodePartitionProduceDataArray(w: Writer, items: PartitionProduceData[
 function decodeTopicProduceResponse(r: Reader, version: number, flexible: boolean): TopicProduceResponse {
   return {
     name: version <= 12 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    topicId: version >= 13 ? r.readUuid() : ZERO_UUID,
+    topicId: version === 13 ? r.readUuid() : ZERO_UUID,
     partitionResponses: decodePartitionProduceResponseArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -313,7 +313,7 @@ function encodeTopicProduceResponse(w: Writer, msg: TopicProduceResponse, versio
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 13) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 13) w.writeUuid(msg.topicId ?? ZERO_UUID);
   encodePartitionProduceResponseArray(w, msg.partitionResponses ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
@@ -380,8 +380,8 @@ function encodePartitionProduceResponse(w: Writer, msg: PartitionProduceResponse
   if (flexible) {
     let tagged: TaggedField[] | undefined;
     if (version >= 10) {
-      const v = msg.currentLeader ?? defaultLeaderIdAndEpoch();
-      if (!isDefaultLeaderIdAndEpoch(v)) {
+      const v = msg.currentLeader;
+      if (v !== undefined && !isDefaultLeaderIdAndEpoch(v)) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           encodeLeaderIdAndEpoch(tw, v, version, true);
         }));
@@ -410,7 +410,7 @@ function encodePartitionProduceResponseArray(w: Writer, items: PartitionProduceR
 function decodeBatchIndexAndErrorMessage(r: Reader, version: number, flexible: boolean): BatchIndexAndErrorMessage {
   return {
     batchIndex: r.readInt32(),
-    batchIndexErrorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    batchIndexErrorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

@@ -227,7 +227,7 @@ function decodePartitionResult(r: Reader, version: number, flexible: boolean): P
     stateEpoch: r.readInt32(),
     leaderEpoch: r.readInt32(),
     startOffset: r.readInt64(),
-    deliveryCompleteCount: version >= 1 ? r.readInt32() : -1,
+    deliveryCompleteCount: version === 1 ? r.readInt32() : -1,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -239,7 +239,7 @@ function encodePartitionResult(w: Writer, msg: PartitionResult, version: number,
   w.writeInt32(msg.stateEpoch ?? 0);
   w.writeInt32(msg.leaderEpoch ?? 0);
   w.writeInt64(msg.startOffset ?? 0);
-  if (version >= 1) w.writeInt32(msg.deliveryCompleteCount ?? -1);
+  if (version === 1) w.writeInt32(msg.deliveryCompleteCount ?? -1);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 

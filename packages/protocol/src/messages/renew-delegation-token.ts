@@ -38,9 +38,9 @@ export interface RenewDelegationTokenResponse {
 
 /** Decodes RenewDelegationTokenRequest at `version` (the caller has read the header). */
 export function decodeRenewDelegationTokenRequest(r: Reader, version: number): RenewDelegationTokenRequest {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
-    hmac: (flexible ? r.readCompactBytes() : r.readBytes()),
+    hmac: flexible ? r.readCompactBytes() : r.readBytes(),
     renewPeriodMs: r.readInt64(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -48,7 +48,7 @@ export function decodeRenewDelegationTokenRequest(r: Reader, version: number): R
 
 /** Encodes RenewDelegationTokenRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeRenewDelegationTokenRequest(w: Writer, msg: RenewDelegationTokenRequest, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   {
     const v = msg.hmac ?? EMPTY_BUFFER;
     if (flexible) w.writeCompactBytes(v);
@@ -62,7 +62,7 @@ export function encodeRenewDelegationTokenRequest(w: Writer, msg: RenewDelegatio
 
 /** Decodes RenewDelegationTokenResponse at `version` (the caller has read the header). */
 export function decodeRenewDelegationTokenResponse(r: Reader, version: number): RenewDelegationTokenResponse {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     errorCode: r.readInt16(),
     expiryTimestampMs: r.readInt64(),
@@ -73,7 +73,7 @@ export function decodeRenewDelegationTokenResponse(r: Reader, version: number): 
 
 /** Encodes RenewDelegationTokenResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeRenewDelegationTokenResponse(w: Writer, msg: RenewDelegationTokenResponse, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   w.writeInt16(msg.errorCode ?? 0);
   w.writeInt64(msg.expiryTimestampMs ?? 0);
   w.writeInt32(msg.throttleTimeMs ?? 0);

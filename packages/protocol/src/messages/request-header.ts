@@ -27,7 +27,7 @@ export interface RequestHeader {
 
 /** Decodes RequestHeader at `version`. */
 export function decodeRequestHeader(r: Reader, version: number): RequestHeader {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     requestApiKey: r.readInt16(),
     requestApiVersion: r.readInt16(),
@@ -39,7 +39,7 @@ export function decodeRequestHeader(r: Reader, version: number): RequestHeader {
 
 /** Encodes RequestHeader at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeRequestHeader(w: Writer, msg: RequestHeader, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   w.writeInt16(msg.requestApiKey ?? 0);
   w.writeInt16(msg.requestApiVersion ?? 0);
   w.writeInt32(msg.correlationId ?? 0);

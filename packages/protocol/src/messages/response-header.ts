@@ -21,7 +21,7 @@ export interface ResponseHeader {
 
 /** Decodes ResponseHeader at `version`. */
 export function decodeResponseHeader(r: Reader, version: number): ResponseHeader {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   return {
     correlationId: r.readInt32(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -30,7 +30,7 @@ export function decodeResponseHeader(r: Reader, version: number): ResponseHeader
 
 /** Encodes ResponseHeader at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeResponseHeader(w: Writer, msg: ResponseHeader, version: number): void {
-  const flexible = version >= 1;
+  const flexible = version === 1;
   w.writeInt32(msg.correlationId ?? 0);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);

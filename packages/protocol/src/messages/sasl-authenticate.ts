@@ -38,16 +38,16 @@ export interface SaslAuthenticateResponse {
 
 /** Decodes SaslAuthenticateRequest at `version` (the caller has read the header). */
 export function decodeSaslAuthenticateRequest(r: Reader, version: number): SaslAuthenticateRequest {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
-    authBytes: (flexible ? r.readCompactBytes() : r.readBytes()),
+    authBytes: flexible ? r.readCompactBytes() : r.readBytes(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
 
 /** Encodes SaslAuthenticateRequest at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeSaslAuthenticateRequest(w: Writer, msg: SaslAuthenticateRequest, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   {
     const v = msg.authBytes ?? EMPTY_BUFFER;
     if (flexible) w.writeCompactBytes(v);
@@ -60,11 +60,11 @@ export function encodeSaslAuthenticateRequest(w: Writer, msg: SaslAuthenticateRe
 
 /** Decodes SaslAuthenticateResponse at `version` (the caller has read the header). */
 export function decodeSaslAuthenticateResponse(r: Reader, version: number): SaslAuthenticateResponse {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   return {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    authBytes: (flexible ? r.readCompactBytes() : r.readBytes()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    authBytes: flexible ? r.readCompactBytes() : r.readBytes(),
     sessionLifetimeMs: version >= 1 ? r.readInt64() : 0,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -72,7 +72,7 @@ export function decodeSaslAuthenticateResponse(r: Reader, version: number): Sasl
 
 /** Encodes SaslAuthenticateResponse at `version`. Fields the version lacks are skipped; `undefined` fields are written as their defaults. */
 export function encodeSaslAuthenticateResponse(w: Writer, msg: SaslAuthenticateResponse, version: number): void {
-  const flexible = version >= 2;
+  const flexible = version === 2;
   w.writeInt16(msg.errorCode ?? 0);
   {
     const v = msg.errorMessage === undefined ? '' : msg.errorMessage;

@@ -137,7 +137,7 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
     groupId: r.readCompactNullableString(),
     memberId: r.readCompactNullableString(),
     shareSessionEpoch: r.readInt32(),
-    isRenewAck: version >= 2 ? r.readBool() : false,
+    isRenewAck: version === 2 ? r.readBool() : false,
     topics: decodeAcknowledgeTopicArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
@@ -148,7 +148,7 @@ export function encodeShareAcknowledgeRequest(w: Writer, msg: ShareAcknowledgeRe
   w.writeCompactNullableString(msg.groupId ?? null);
   w.writeCompactNullableString(msg.memberId === undefined ? '' : msg.memberId);
   w.writeInt32(msg.shareSessionEpoch ?? 0);
-  if (version >= 2) w.writeBool(msg.isRenewAck ?? false);
+  if (version === 2) w.writeBool(msg.isRenewAck ?? false);
   encodeAcknowledgeTopicArray(w, msg.topics ?? [], version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
@@ -159,7 +159,7 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
     errorMessage: r.readCompactNullableString(),
-    acquisitionLockTimeoutMs: version >= 2 ? r.readInt32() : 0,
+    acquisitionLockTimeoutMs: version === 2 ? r.readInt32() : 0,
     responses: decodeShareAcknowledgeTopicResponseArray(r, version, true),
     nodeEndpoints: decodeNodeEndpointArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
@@ -171,7 +171,7 @@ export function encodeShareAcknowledgeResponse(w: Writer, msg: ShareAcknowledgeR
   w.writeInt32(msg.throttleTimeMs ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
   w.writeCompactNullableString(msg.errorMessage ?? null);
-  if (version >= 2) w.writeInt32(msg.acquisitionLockTimeoutMs ?? 0);
+  if (version === 2) w.writeInt32(msg.acquisitionLockTimeoutMs ?? 0);
   encodeShareAcknowledgeTopicResponseArray(w, msg.responses ?? [], version, true);
   encodeNodeEndpointArray(w, msg.nodeEndpoints ?? [], version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);

@@ -190,8 +190,8 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
     maxBytes: r.readInt32(),
     maxRecords: version >= 1 ? r.readInt32() : 0,
     batchSize: version >= 1 ? r.readInt32() : 0,
-    shareAcquireMode: version >= 2 ? r.readInt8() : 0,
-    isRenewAck: version >= 2 ? r.readBool() : false,
+    shareAcquireMode: version === 2 ? r.readInt8() : 0,
+    isRenewAck: version === 2 ? r.readBool() : false,
     topics: decodeFetchTopicArray(r, version, true),
     forgottenTopicsData: decodeForgottenTopicArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
@@ -208,8 +208,8 @@ export function encodeShareFetchRequest(w: Writer, msg: ShareFetchRequest, versi
   w.writeInt32(msg.maxBytes ?? 2147483647);
   if (version >= 1) w.writeInt32(msg.maxRecords ?? 0);
   if (version >= 1) w.writeInt32(msg.batchSize ?? 0);
-  if (version >= 2) w.writeInt8(msg.shareAcquireMode ?? 0);
-  if (version >= 2) w.writeBool(msg.isRenewAck ?? false);
+  if (version === 2) w.writeInt8(msg.shareAcquireMode ?? 0);
+  if (version === 2) w.writeBool(msg.isRenewAck ?? false);
   encodeFetchTopicArray(w, msg.topics ?? [], version, true);
   encodeForgottenTopicArray(w, msg.forgottenTopicsData ?? [], version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
@@ -289,7 +289,7 @@ function encodeFetchTopicArray(w: Writer, items: FetchTopic[] | null, version: n
 function decodeFetchPartition(r: Reader, version: number, flexible: boolean): FetchPartition {
   return {
     partitionIndex: r.readInt32(),
-    partitionMaxBytes: version <= 0 ? r.readInt32() : 0,
+    partitionMaxBytes: version === 0 ? r.readInt32() : 0,
     acknowledgementBatches: decodeAcknowledgementBatchArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
@@ -297,7 +297,7 @@ function decodeFetchPartition(r: Reader, version: number, flexible: boolean): Fe
 
 function encodeFetchPartition(w: Writer, msg: FetchPartition, version: number, flexible: boolean): void {
   w.writeInt32(msg.partitionIndex ?? 0);
-  if (version <= 0) w.writeInt32(msg.partitionMaxBytes ?? 0);
+  if (version === 0) w.writeInt32(msg.partitionMaxBytes ?? 0);
   encodeAcknowledgementBatchArray(w, msg.acknowledgementBatches ?? [], version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
@@ -418,7 +418,7 @@ function decodePartitionData(r: Reader, version: number, flexible: boolean): Par
     acknowledgeErrorCode: r.readInt16(),
     acknowledgeErrorMessage: r.readCompactNullableString(),
     currentLeader: decodeLeaderIdAndEpoch(r, version, true),
-    records: (version <= 0 ? r.readCompactNullableBytes() : r.readCompactBytes()),
+    records: version === 0 ? r.readCompactNullableBytes() : r.readCompactBytes(),
     acquiredRecords: decodeAcquiredRecordsArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
@@ -431,7 +431,7 @@ function encodePartitionData(w: Writer, msg: PartitionData, version: number, fle
   w.writeInt16(msg.acknowledgeErrorCode ?? 0);
   w.writeCompactNullableString(msg.acknowledgeErrorMessage ?? null);
   encodeLeaderIdAndEpoch(w, msg.currentLeader ?? defaultLeaderIdAndEpoch(), version, true);
-  if (version <= 0) {
+  if (version === 0) {
     const v = msg.records ?? null;
     w.writeCompactNullableBytes(v);
   } else {

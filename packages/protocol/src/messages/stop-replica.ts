@@ -107,11 +107,11 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   const flexible = version >= 2;
   return {
     controllerId: r.readInt32(),
-    isKRaftController: version >= 4 ? r.readBool() : false,
+    isKRaftController: version === 4 ? r.readBool() : false,
     controllerEpoch: r.readInt32(),
     brokerEpoch: version >= 1 ? r.readInt64() : -1,
     deletePartitions: version <= 2 ? r.readBool() : false,
-    ungroupedPartitions: version <= 0 ? decodeStopReplicaPartitionV0Array(r, version, flexible) : [],
+    ungroupedPartitions: version === 0 ? decodeStopReplicaPartitionV0Array(r, version, flexible) : [],
     topics: version >= 1 && version <= 2 ? decodeStopReplicaTopicV1Array(r, version, flexible) : [],
     topicStates: version >= 3 ? decodeStopReplicaTopicStateArray(r, version, flexible) : [],
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -122,11 +122,11 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
 export function encodeStopReplicaRequest(w: Writer, msg: StopReplicaRequest, version: number): void {
   const flexible = version >= 2;
   w.writeInt32(msg.controllerId ?? 0);
-  if (version >= 4) w.writeBool(msg.isKRaftController ?? false);
+  if (version === 4) w.writeBool(msg.isKRaftController ?? false);
   w.writeInt32(msg.controllerEpoch ?? 0);
   if (version >= 1) w.writeInt64(msg.brokerEpoch ?? -1);
   if (version <= 2) w.writeBool(msg.deletePartitions ?? false);
-  if (version <= 0) encodeStopReplicaPartitionV0Array(w, msg.ungroupedPartitions ?? [], version, flexible);
+  if (version === 0) encodeStopReplicaPartitionV0Array(w, msg.ungroupedPartitions ?? [], version, flexible);
   if (version >= 1 && version <= 2) encodeStopReplicaTopicV1Array(w, msg.topics ?? [], version, flexible);
   if (version >= 3) encodeStopReplicaTopicStateArray(w, msg.topicStates ?? [], version, flexible);
   if (flexible) {
@@ -202,7 +202,7 @@ function encodeStopReplicaPartitionV0Array(w: Writer, items: StopReplicaPartitio
 
 function decodeStopReplicaTopicV1(r: Reader, version: number, flexible: boolean): StopReplicaTopicV1 {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitionIndexes: readArray(r, flexible, int32Element),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -300,7 +300,7 @@ function encodeStopReplicaPartitionStateArray(w: Writer, items: StopReplicaParti
 
 function decodeStopReplicaPartitionError(r: Reader, version: number, flexible: boolean): StopReplicaPartitionError {
   return {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     partitionIndex: r.readInt32(),
     errorCode: r.readInt16(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,

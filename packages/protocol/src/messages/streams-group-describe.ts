@@ -252,7 +252,7 @@ export function decodeStreamsGroupDescribeRequest(r: Reader, version: number): S
   return {
     groupIds: readArray(r, true, compactStringElement),
     includeAuthorizedOperations: r.readBool(),
-    includeTopologyDescription: version >= 1 ? r.readBool() : false,
+    includeTopologyDescription: version === 1 ? r.readBool() : false,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -261,7 +261,7 @@ export function decodeStreamsGroupDescribeRequest(r: Reader, version: number): S
 export function encodeStreamsGroupDescribeRequest(w: Writer, msg: StreamsGroupDescribeRequest, version: number): void {
   writeArray(w, msg.groupIds ?? [], true, compactStringElement);
   w.writeBool(msg.includeAuthorizedOperations ?? false);
-  if (version >= 1) w.writeBool(msg.includeTopologyDescription ?? false);
+  if (version === 1) w.writeBool(msg.includeTopologyDescription ?? false);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 
@@ -309,9 +309,9 @@ function decodeDescribedGroup(r: Reader, version: number, flexible: boolean): De
     topology: (r.readInt8() < 0 ? null : decodeTopology(r, version, true)),
     members: decodeMemberArray(r, version, true),
     authorizedOperations: r.readInt32(),
-    topologyDescription: version >= 1 ? (r.readInt8() < 0 ? null : decodeTopologyDescription(r, version, true)) : null,
-    topologyDescriptionStatus: version >= 1 ? r.readInt8() : 0,
-    assignorName: version >= 1 ? r.readCompactNullableString() : null,
+    topologyDescription: version === 1 ? (r.readInt8() < 0 ? null : decodeTopologyDescription(r, version, true)) : null,
+    topologyDescriptionStatus: version === 1 ? r.readInt8() : 0,
+    assignorName: version === 1 ? r.readCompactNullableString() : null,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -333,7 +333,7 @@ function encodeDescribedGroup(w: Writer, msg: DescribedGroup, version: number, f
   }
   encodeMemberArray(w, msg.members ?? [], version, true);
   w.writeInt32(msg.authorizedOperations ?? -2147483648);
-  if (version >= 1) {
+  if (version === 1) {
     const v = msg.topologyDescription ?? null;
     if (v === null) w.writeInt8(-1);
     else {
@@ -341,8 +341,8 @@ function encodeDescribedGroup(w: Writer, msg: DescribedGroup, version: number, f
       encodeTopologyDescription(w, v, version, true);
     }
   }
-  if (version >= 1) w.writeInt8(msg.topologyDescriptionStatus ?? 0);
-  if (version >= 1) w.writeCompactNullableString(msg.assignorName ?? null);
+  if (version === 1) w.writeInt8(msg.topologyDescriptionStatus ?? 0);
+  if (version === 1) w.writeCompactNullableString(msg.assignorName ?? null);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 

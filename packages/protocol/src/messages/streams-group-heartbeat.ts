@@ -315,14 +315,14 @@ export function decodeStreamsGroupHeartbeatResponse(r: Reader, version: number):
     memberId: r.readCompactString(),
     memberEpoch: r.readInt32(),
     heartbeatIntervalMs: r.readInt32(),
-    acceptableRecoveryLagLegacy: version <= 0 ? r.readInt32() : 0,
+    acceptableRecoveryLagLegacy: version === 0 ? r.readInt32() : 0,
     taskOffsetIntervalMs: r.readInt32(),
-    acceptableRecoveryLag: version >= 1 ? r.readInt64() : -1,
+    acceptableRecoveryLag: version === 1 ? r.readInt64() : -1,
     status: decodeStatusNullableArray(r, version, true),
     activeTasks: decodeStreamsGroupHeartbeatResponseTaskIdsNullableArray(r, version, true),
     standbyTasks: decodeStreamsGroupHeartbeatResponseTaskIdsNullableArray(r, version, true),
     warmupTasks: decodeStreamsGroupHeartbeatResponseTaskIdsNullableArray(r, version, true),
-    topologyDescriptionRequired: version >= 1 ? r.readBool() : false,
+    topologyDescriptionRequired: version === 1 ? r.readBool() : false,
     endpointInformationEpoch: r.readInt32(),
     partitionsByUserEndpoint: decodeEndpointToPartitionsNullableArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
@@ -337,14 +337,14 @@ export function encodeStreamsGroupHeartbeatResponse(w: Writer, msg: StreamsGroup
   w.writeCompactString(msg.memberId ?? '');
   w.writeInt32(msg.memberEpoch ?? 0);
   w.writeInt32(msg.heartbeatIntervalMs ?? 0);
-  if (version <= 0) w.writeInt32(msg.acceptableRecoveryLagLegacy ?? 0);
+  if (version === 0) w.writeInt32(msg.acceptableRecoveryLagLegacy ?? 0);
   w.writeInt32(msg.taskOffsetIntervalMs ?? 0);
-  if (version >= 1) w.writeInt64(msg.acceptableRecoveryLag ?? -1);
+  if (version === 1) w.writeInt64(msg.acceptableRecoveryLag ?? -1);
   encodeStatusArray(w, msg.status === undefined ? [] : msg.status, version, true);
   encodeStreamsGroupHeartbeatResponseTaskIdsArray(w, msg.activeTasks ?? null, version, true);
   encodeStreamsGroupHeartbeatResponseTaskIdsArray(w, msg.standbyTasks ?? null, version, true);
   encodeStreamsGroupHeartbeatResponseTaskIdsArray(w, msg.warmupTasks ?? null, version, true);
-  if (version >= 1) w.writeBool(msg.topologyDescriptionRequired ?? false);
+  if (version === 1) w.writeBool(msg.topologyDescriptionRequired ?? false);
   w.writeInt32(msg.endpointInformationEpoch ?? 0);
   encodeEndpointToPartitionsArray(w, msg.partitionsByUserEndpoint ?? null, version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);

@@ -64,12 +64,12 @@ export interface SyncGroupResponse {
 export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupRequest {
   const flexible = version >= 4;
   return {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     generationId: r.readInt32(),
-    memberId: (flexible ? r.readCompactString() : r.readString()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
     groupInstanceId: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    protocolType: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    protocolName: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    protocolType: version === 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    protocolName: version === 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
     assignments: decodeSyncGroupRequestAssignmentArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -94,12 +94,12 @@ export function encodeSyncGroupRequest(w: Writer, msg: SyncGroupRequest, version
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
   }
-  if (version >= 5) {
+  if (version === 5) {
     const v = msg.protocolType ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
   }
-  if (version >= 5) {
+  if (version === 5) {
     const v = msg.protocolName ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
@@ -116,9 +116,9 @@ export function decodeSyncGroupResponse(r: Reader, version: number): SyncGroupRe
   return {
     throttleTimeMs: version >= 1 ? r.readInt32() : 0,
     errorCode: r.readInt16(),
-    protocolType: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    protocolName: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
-    assignment: (flexible ? r.readCompactBytes() : r.readBytes()),
+    protocolType: version === 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    protocolName: version === 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    assignment: flexible ? r.readCompactBytes() : r.readBytes(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -128,12 +128,12 @@ export function encodeSyncGroupResponse(w: Writer, msg: SyncGroupResponse, versi
   const flexible = version >= 4;
   if (version >= 1) w.writeInt32(msg.throttleTimeMs ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
-  if (version >= 5) {
+  if (version === 5) {
     const v = msg.protocolType ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
   }
-  if (version >= 5) {
+  if (version === 5) {
     const v = msg.protocolName ?? null;
     if (flexible) w.writeCompactNullableString(v);
     else w.writeNullableString(v);
@@ -167,8 +167,8 @@ export const SyncGroupApi: ApiDescriptor<SyncGroupRequest, SyncGroupResponse> = 
 
 function decodeSyncGroupRequestAssignment(r: Reader, version: number, flexible: boolean): SyncGroupRequestAssignment {
   return {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    assignment: (flexible ? r.readCompactBytes() : r.readBytes()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    assignment: flexible ? r.readCompactBytes() : r.readBytes(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }

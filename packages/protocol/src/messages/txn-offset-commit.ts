@@ -98,8 +98,8 @@ export interface TxnOffsetCommitResponsePartition {
 export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
   const flexible = version >= 3;
   return {
-    transactionalId: (flexible ? r.readCompactString() : r.readString()),
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    transactionalId: flexible ? r.readCompactString() : r.readString(),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     producerId: r.readInt64(),
     producerEpoch: r.readInt16(),
     generationIdOrMemberEpoch: version >= 3 ? r.readInt32() : -1,
@@ -182,7 +182,7 @@ export const TxnOffsetCommitApi: ApiDescriptor<TxnOffsetCommitRequest, TxnOffset
 function decodeTxnOffsetCommitRequestTopic(r: Reader, version: number, flexible: boolean): TxnOffsetCommitRequestTopic {
   return {
     name: version <= 5 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    topicId: version >= 6 ? r.readUuid() : ZERO_UUID,
+    topicId: version === 6 ? r.readUuid() : ZERO_UUID,
     partitions: decodeTxnOffsetCommitRequestPartitionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -194,7 +194,7 @@ function encodeTxnOffsetCommitRequestTopic(w: Writer, msg: TxnOffsetCommitReques
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 6) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 6) w.writeUuid(msg.topicId ?? ZERO_UUID);
   encodeTxnOffsetCommitRequestPartitionArray(w, msg.partitions ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
@@ -222,7 +222,7 @@ function decodeTxnOffsetCommitRequestPartition(r: Reader, version: number, flexi
     partitionIndex: r.readInt32(),
     committedOffset: r.readInt64(),
     committedLeaderEpoch: version >= 2 ? r.readInt32() : -1,
-    committedMetadata: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    committedMetadata: flexible ? r.readCompactNullableString() : r.readNullableString(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -260,7 +260,7 @@ function encodeTxnOffsetCommitRequestPartitionArray(w: Writer, items: TxnOffsetC
 function decodeTxnOffsetCommitResponseTopic(r: Reader, version: number, flexible: boolean): TxnOffsetCommitResponseTopic {
   return {
     name: version <= 5 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    topicId: version >= 6 ? r.readUuid() : ZERO_UUID,
+    topicId: version === 6 ? r.readUuid() : ZERO_UUID,
     partitions: decodeTxnOffsetCommitResponsePartitionArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -272,7 +272,7 @@ function encodeTxnOffsetCommitResponseTopic(w: Writer, msg: TxnOffsetCommitRespo
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version >= 6) w.writeUuid(msg.topicId ?? ZERO_UUID);
+  if (version === 6) w.writeUuid(msg.topicId ?? ZERO_UUID);
   encodeTxnOffsetCommitResponsePartitionArray(w, msg.partitions ?? [], version, flexible);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);

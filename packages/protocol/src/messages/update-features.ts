@@ -124,7 +124,7 @@ function decodeFeatureUpdateKey(r: Reader, version: number, flexible: boolean): 
   return {
     feature: r.readCompactString(),
     maxVersionLevel: r.readInt16(),
-    allowDowngrade: version <= 0 ? r.readBool() : false,
+    allowDowngrade: version === 0 ? r.readBool() : false,
     upgradeType: version >= 1 ? r.readInt8() : 1,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
@@ -133,7 +133,7 @@ function decodeFeatureUpdateKey(r: Reader, version: number, flexible: boolean): 
 function encodeFeatureUpdateKey(w: Writer, msg: FeatureUpdateKey, version: number, flexible: boolean): void {
   w.writeCompactString(msg.feature ?? '');
   w.writeInt16(msg.maxVersionLevel ?? 0);
-  if (version <= 0) w.writeBool(msg.allowDowngrade ?? false);
+  if (version === 0) w.writeBool(msg.allowDowngrade ?? false);
   if (version >= 1) w.writeInt8(msg.upgradeType ?? 1);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }

@@ -122,7 +122,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   const flexible = version >= 6;
   const msg: UpdateMetadataRequest = {
     controllerId: r.readInt32(),
-    isKRaftController: version >= 8 ? r.readBool() : false,
+    isKRaftController: version === 8 ? r.readBool() : false,
     type: 0,
     controllerEpoch: r.readInt32(),
     brokerEpoch: version >= 5 ? r.readInt64() : -1,
@@ -136,7 +136,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
       const tag = r.readUVarint();
       const size = readTaggedFieldSize(r);
       const end = r.offset + size;
-      if (tag === 0 && version >= 8) {
+      if (tag === 0 && version === 8) {
         msg.type = r.readInt8();
       } else {
         (msg.unknownTaggedFields ??= []).push({ tag, data: r.readRaw(size) });
@@ -152,7 +152,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
 export function encodeUpdateMetadataRequest(w: Writer, msg: UpdateMetadataRequest, version: number): void {
   const flexible = version >= 6;
   w.writeInt32(msg.controllerId ?? 0);
-  if (version >= 8) w.writeBool(msg.isKRaftController ?? false);
+  if (version === 8) w.writeBool(msg.isKRaftController ?? false);
   w.writeInt32(msg.controllerEpoch ?? 0);
   if (version >= 5) w.writeInt64(msg.brokerEpoch ?? -1);
   if (version <= 4) encodeUpdateMetadataPartitionStateArray(w, msg.ungroupedPartitionStates ?? [], version, flexible);
@@ -160,9 +160,9 @@ export function encodeUpdateMetadataRequest(w: Writer, msg: UpdateMetadataReques
   encodeUpdateMetadataBrokerArray(w, msg.liveBrokers ?? [], version, flexible);
   if (flexible) {
     let tagged: TaggedField[] | undefined;
-    if (version >= 8) {
-      const v = msg.type ?? 0;
-      if (v !== 0) {
+    if (version === 8) {
+      const v = msg.type;
+      if (v !== undefined && v !== 0) {
         (tagged ??= []).push(encodeTaggedField(0, (tw) => {
           tw.writeInt8(v);
         }));
@@ -259,7 +259,7 @@ function encodeUpdateMetadataPartitionStateArray(w: Writer, items: UpdateMetadat
 
 function decodeUpdateMetadataTopicState(r: Reader, version: number, flexible: boolean): UpdateMetadataTopicState {
   return {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     topicId: version >= 7 ? r.readUuid() : ZERO_UUID,
     partitionStates: decodeUpdateMetadataPartitionStateArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -298,8 +298,8 @@ function encodeUpdateMetadataTopicStateArray(w: Writer, items: UpdateMetadataTop
 function decodeUpdateMetadataBroker(r: Reader, version: number, flexible: boolean): UpdateMetadataBroker {
   return {
     id: r.readInt32(),
-    v0Host: version <= 0 ? (flexible ? r.readCompactString() : r.readString()) : '',
-    v0Port: version <= 0 ? r.readInt32() : 0,
+    v0Host: version === 0 ? (flexible ? r.readCompactString() : r.readString()) : '',
+    v0Port: version === 0 ? r.readInt32() : 0,
     endpoints: version >= 1 ? decodeUpdateMetadataEndpointArray(r, version, flexible) : [],
     rack: version >= 2 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : '',
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
@@ -308,12 +308,12 @@ function decodeUpdateMetadataBroker(r: Reader, version: number, flexible: boolea
 
 function encodeUpdateMetadataBroker(w: Writer, msg: UpdateMetadataBroker, version: number, flexible: boolean): void {
   w.writeInt32(msg.id ?? 0);
-  if (version <= 0) {
+  if (version === 0) {
     const v = msg.v0Host ?? '';
     if (flexible) w.writeCompactString(v);
     else w.writeString(v);
   }
-  if (version <= 0) w.writeInt32(msg.v0Port ?? 0);
+  if (version === 0) w.writeInt32(msg.v0Port ?? 0);
   if (version >= 1) encodeUpdateMetadataEndpointArray(w, msg.endpoints ?? [], version, flexible);
   if (version >= 2) {
     const v = msg.rack === undefined ? '' : msg.rack;
@@ -344,7 +344,7 @@ function encodeUpdateMetadataBrokerArray(w: Writer, items: UpdateMetadataBroker[
 function decodeUpdateMetadataEndpoint(r: Reader, version: number, flexible: boolean): UpdateMetadataEndpoint {
   return {
     port: r.readInt32(),
-    host: (flexible ? r.readCompactString() : r.readString()),
+    host: flexible ? r.readCompactString() : r.readString(),
     listener: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : '',
     securityProtocol: r.readInt16(),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,

@@ -137,8 +137,8 @@ export function encodeUpdateRaftVoterResponse(w: Writer, msg: UpdateRaftVoterRes
   w.writeInt16(msg.errorCode ?? 0);
   let tagged: TaggedField[] | undefined;
   {
-    const v = msg.currentLeader ?? defaultCurrentLeader();
-    if (!isDefaultCurrentLeader(v)) {
+    const v = msg.currentLeader;
+    if (v !== undefined && !isDefaultCurrentLeader(v)) {
       (tagged ??= []).push(encodeTaggedField(0, (tw) => {
         encodeCurrentLeader(tw, v, version, true);
       }));

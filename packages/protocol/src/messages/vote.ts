@@ -159,8 +159,8 @@ export function encodeVoteResponse(w: Writer, msg: VoteResponse, version: number
   encodeVoteResponseTopicDataArray(w, msg.topics ?? [], version, true);
   let tagged: TaggedField[] | undefined;
   if (version >= 1) {
-    const v = msg.nodeEndpoints ?? [];
-    if (v.length !== 0) {
+    const v = msg.nodeEndpoints;
+    if (v !== undefined && v.length !== 0) {
       (tagged ??= []).push(encodeTaggedField(0, (tw) => {
         encodeNodeEndpointArray(tw, v, version, true);
       }));
@@ -225,7 +225,7 @@ function decodeVoteRequestPartitionData(r: Reader, version: number, flexible: bo
     voterDirectoryId: version >= 1 ? r.readUuid() : ZERO_UUID,
     lastOffsetEpoch: r.readInt32(),
     lastOffset: r.readInt64(),
-    preVote: version >= 2 ? r.readBool() : false,
+    preVote: version === 2 ? r.readBool() : false,
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
 }
@@ -238,7 +238,7 @@ function encodeVoteRequestPartitionData(w: Writer, msg: VoteRequestPartitionData
   if (version >= 1) w.writeUuid(msg.voterDirectoryId ?? ZERO_UUID);
   w.writeInt32(msg.lastOffsetEpoch ?? 0);
   w.writeInt64(msg.lastOffset ?? 0);
-  if (version >= 2) w.writeBool(msg.preVote ?? false);
+  if (version === 2) w.writeBool(msg.preVote ?? false);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }
 

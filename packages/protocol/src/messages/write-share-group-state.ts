@@ -179,7 +179,7 @@ function decodePartitionData(r: Reader, version: number, flexible: boolean): Par
     stateEpoch: r.readInt32(),
     leaderEpoch: r.readInt32(),
     startOffset: r.readInt64(),
-    deliveryCompleteCount: version >= 1 ? r.readInt32() : -1,
+    deliveryCompleteCount: version === 1 ? r.readInt32() : -1,
     stateBatches: decodeStateBatchArray(r, version, true),
     unknownTaggedFields: readUnknownTaggedFields(r),
   };
@@ -190,7 +190,7 @@ function encodePartitionData(w: Writer, msg: PartitionData, version: number, fle
   w.writeInt32(msg.stateEpoch ?? 0);
   w.writeInt32(msg.leaderEpoch ?? 0);
   w.writeInt64(msg.startOffset ?? 0);
-  if (version >= 1) w.writeInt32(msg.deliveryCompleteCount ?? -1);
+  if (version === 1) w.writeInt32(msg.deliveryCompleteCount ?? -1);
   encodeStateBatchArray(w, msg.stateBatches ?? [], version, true);
   writeTaggedFields(w, undefined, msg.unknownTaggedFields);
 }

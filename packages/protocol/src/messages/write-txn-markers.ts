@@ -150,7 +150,7 @@ function decodeWritableTxnMarker(r: Reader, version: number, flexible: boolean):
     transactionResult: r.readBool(),
     topics: decodeWritableTxnMarkerTopicArray(r, version, flexible),
     coordinatorEpoch: r.readInt32(),
-    transactionVersion: version >= 2 ? r.readInt8() : 0,
+    transactionVersion: version === 2 ? r.readInt8() : 0,
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
 }
@@ -161,7 +161,7 @@ function encodeWritableTxnMarker(w: Writer, msg: WritableTxnMarker, version: num
   w.writeBool(msg.transactionResult ?? false);
   encodeWritableTxnMarkerTopicArray(w, msg.topics ?? [], version, flexible);
   w.writeInt32(msg.coordinatorEpoch ?? 0);
-  if (version >= 2) w.writeInt8(msg.transactionVersion ?? 0);
+  if (version === 2) w.writeInt8(msg.transactionVersion ?? 0);
   if (flexible) {
     writeTaggedFields(w, undefined, msg.unknownTaggedFields);
   }
@@ -185,7 +185,7 @@ function encodeWritableTxnMarkerArray(w: Writer, items: WritableTxnMarker[] | nu
 
 function decodeWritableTxnMarkerTopic(r: Reader, version: number, flexible: boolean): WritableTxnMarkerTopic {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitionIndexes: readArray(r, flexible, int32Element),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };
@@ -253,7 +253,7 @@ function encodeWritableTxnMarkerResultArray(w: Writer, items: WritableTxnMarkerR
 
 function decodeWritableTxnMarkerTopicResult(r: Reader, version: number, flexible: boolean): WritableTxnMarkerTopicResult {
   return {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     partitions: decodeWritableTxnMarkerPartitionResultArray(r, version, flexible),
     unknownTaggedFields: flexible ? readUnknownTaggedFields(r) : undefined,
   };

@@ -94,6 +94,11 @@ export function checkTaggedFieldEnd(r: Reader, end: number, tag: number): void {
 
 /** Reads a tagged-field section of a struct that knows no tags in this version. */
 export function readUnknownTaggedFields(r: Reader): TaggedField[] | undefined {
+  // Fast path for the usual empty section: a single zero byte.
+  if (r.offset < r.buf.length && r.buf[r.offset] === 0) {
+    r.offset++;
+    return undefined;
+  }
   let n = readTaggedFieldCount(r);
   if (n === 0) return undefined;
   const fields: TaggedField[] = [];

@@ -105,27 +105,25 @@ export class Reader {
    */
   readUVarint(): number {
     const buf = this.buf;
-    let o = this.offset;
-    if (o < buf.length) {
-      const first = buf[o];
-      if (first < 0x80) {
-        this.offset = o + 1;
-        return first;
-      }
-    }
+    const start = this.offset;
+    let o = start;
     let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (o >= buf.length) throw new ProtocolDecodeError(`truncated varint at offset ${this.offset}`);
+    // Groups 1-4 hold 28 bits and fit in int32 shifts; the 5th is multiplied in so it
+    // cannot overflow into the sign bit.
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (o >= buf.length) throw new ProtocolDecodeError(`truncated varint at offset ${start}`);
       const b = buf[o++];
-      // Multiplication instead of << keeps the 5th group from overflowing into the sign.
-      value += (b & 0x7f) * 2 ** shift;
+      value |= (b & 0x7f) << shift;
       if (b < 0x80) {
-        if (value > 0xffffffff) throw new ProtocolDecodeError(`varint at offset ${this.offset} exceeds 32 bits`);
         this.offset = o;
         return value;
       }
     }
-    throw new ProtocolDecodeError(`varint at offset ${this.offset} is longer than 5 bytes`);
+    if (o >= buf.length) throw new ProtocolDecodeError(`truncated varint at offset ${start}`);
+    const last = buf[o++];
+    if (last > 0x0f) throw new ProtocolDecodeError(`varint at offset ${start} exceeds 32 bits or 5 bytes`);
+    this.offset = o;
+    return value + last * 268435456;
   }
 
   /** A zig-zag signed 32-bit varint (record headers). */

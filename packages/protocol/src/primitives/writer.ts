@@ -41,7 +41,10 @@ export class Writer {
     }
   }
 
-  /** Makes room for `n` contiguous bytes and returns where they start. */
+  /**
+   * Makes room for `n` contiguous bytes and returns where they start. It may switch
+   * #buf to a new chunk, so callers read #buf only after calling it.
+   */
   #reserve(n: number): number {
     const pos = this.#pos;
     if (pos + n <= this.#buf.length) {
@@ -57,23 +60,28 @@ export class Writer {
   }
 
   writeInt8(v: number): void {
-    this.#buf.writeInt8(v, this.#reserve(1));
+    const o = this.#reserve(1);
+    this.#buf.writeInt8(v, o);
   }
 
   writeInt16(v: number): void {
-    this.#buf.writeInt16BE(v, this.#reserve(2));
+    const o = this.#reserve(2);
+    this.#buf.writeInt16BE(v, o);
   }
 
   writeUInt16(v: number): void {
-    this.#buf.writeUInt16BE(v, this.#reserve(2));
+    const o = this.#reserve(2);
+    this.#buf.writeUInt16BE(v, o);
   }
 
   writeInt32(v: number): void {
-    this.#buf.writeInt32BE(v, this.#reserve(4));
+    const o = this.#reserve(4);
+    this.#buf.writeInt32BE(v, o);
   }
 
   writeUInt32(v: number): void {
-    this.#buf.writeUInt32BE(v, this.#reserve(4));
+    const o = this.#reserve(4);
+    this.#buf.writeUInt32BE(v, o);
   }
 
   /** An int64 from a safe-integer `number` (throws `RangeError` otherwise). */
@@ -86,21 +94,25 @@ export class Writer {
   }
 
   writeInt64BigInt(v: bigint): void {
-    this.#buf.writeBigInt64BE(v, this.#reserve(8));
+    const o = this.#reserve(8);
+    this.#buf.writeBigInt64BE(v, o);
   }
 
   writeFloat64(v: number): void {
-    this.#buf.writeDoubleBE(v, this.#reserve(8));
+    const o = this.#reserve(8);
+    this.#buf.writeDoubleBE(v, o);
   }
 
   writeBool(v: boolean): void {
-    this.#buf[this.#reserve(1)] = v ? 1 : 0;
+    const o = this.#reserve(1);
+    this.#buf[o] = v ? 1 : 0;
   }
 
   /** An unsigned varint of a value in [0, 2^32). */
   writeUVarint(v: number): void {
     if (v < 0x80 && v >= 0) {
-      this.#buf[this.#reserve(1)] = v;
+      const o = this.#reserve(1);
+      this.#buf[o] = v;
       return;
     }
     if (!(v >= 0 && v <= 0xffffffff) || !Number.isInteger(v)) throw new RangeError(`unsigned varint value ${v} out of range`);
@@ -208,7 +220,8 @@ export class Writer {
   /** A uuid given as 32 lowercase hex characters without dashes. */
   writeUuid(uuid: string): void {
     if (!HEX_UUID.test(uuid)) throw new RangeError(`uuid must be 32 lowercase hex characters, got ${JSON.stringify(uuid)}`);
-    this.#buf.write(uuid, this.#reserve(16), 16, 'hex');
+    const o = this.#reserve(16);
+    this.#buf.write(uuid, o, 16, 'hex');
   }
 
   /** An array element count: int32, or unsigned varint count+1 when flexible; -1 writes null. */
@@ -223,7 +236,8 @@ export class Writer {
    */
   reserveInt32(): number {
     const position = this.length;
-    this.#buf.writeInt32BE(0, this.#reserve(4));
+    const o = this.#reserve(4);
+    this.#buf.writeInt32BE(0, o);
     return position;
   }
 
