@@ -6,12 +6,15 @@
 // Samsa only: librdkafka's mock has no CreateTopics or configs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ConfigResourceTypes } from 'kafkajs';
+import { createRequire } from 'node:module';
 import { kafkajs } from '../support/kafkajs-driver.js';
 import { uniqueTopic } from '../support/records.js';
 import { runPython } from '../support/run-python.js';
 import { logOnFailure, startTarget, targetKind, type Target } from '../support/target.js';
 import { waitFor } from '../support/wait-for.js';
+
+// kafkajs is CommonJS and Node's ESM loader does not detect this enum as a named export.
+const { ConfigResourceTypes } = createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs');
 
 const INVALID_TOPIC_EXCEPTION = 17;
 const INVALID_CONFIG = 40;

@@ -82,6 +82,11 @@ export async function kafkajsConsume(bootstrap: string, topic: string, count: nu
     retry: { retries: 5 },
   });
   const records: ConsumedRecord[] = [];
+  // A crash kafkajs will not restart from (e.g. a missing API) ends the wait early.
+  let fatal: Error | undefined;
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) fatal = payload.error;
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -97,7 +102,12 @@ export async function kafkajsConsume(bootstrap: string, topic: string, count: nu
         });
       },
     });
-    await waitFor(() => records.length >= count, { timeoutMs, intervalMs: 50, message: `kafkajs consumed ${count} records of ${topic}` });
+    await waitFor(() => records.length >= count || fatal !== undefined, {
+      timeoutMs,
+      intervalMs: 50,
+      message: `kafkajs consumed ${count} records of ${topic}`,
+    });
+    if (records.length < count && fatal !== undefined) throw new Error(`kafkajs consumer crashed: ${fatal.message}`, { cause: fatal });
   } finally {
     await consumer.disconnect();
   }

@@ -33,6 +33,9 @@ export interface BrokerStartOptions {
   logger?: Logger;
 }
 
+/** Node timers overflow above 2^31-1 ms (and then fire after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Requests read from one connection but not yet answered, before reading from it pauses. */
 const MAX_IN_FLIGHT_PER_CONNECTION = 100;
 
@@ -57,9 +60,19 @@ export class Broker {
     const logDirs = config.logDirs;
     for (const dir of logDirs) await mkdir(dir, { recursive: true });
     const metadata = await FileMetadataStore.open(logDirs[0], { clusterId: config.clusterId ?? undefined });
+    for (const scope of ['cluster-default', 'broker'] as const) {
+      const persisted = metadata.brokerConfigs(scope);
+      if (persisted.size === 0) continue;
+      const applied = config.applyDynamicUpdate(persisted, scope);
+      if (!applied.ok) logger.warn({ scope, problem: applied.message }, 'ignoring persisted dynamic broker configs');
+    }
     const logs = await LogManager.open({
       logDirs,
       defaultConfig: TopicConfigs.toLogConfig(new Map(), config),
+      retentionCheckIntervalMs: Math.min(config.logRetentionCheckIntervalMs, MAX_TIMER_MS),
+      // Kafka's default scheduler interval is Long.MAX_VALUE (flush.ms then never fires); checking every
+      // second at most makes a topic's flush.ms work as documented, and costs nothing when no topic sets it.
+      flushCheckIntervalMs: Math.min(config.logFlushSchedulerIntervalMs, 1000),
       log: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
     });
     const topics = new TopicManager(metadata, logs, config);

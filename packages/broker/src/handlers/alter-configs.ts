@@ -10,8 +10,10 @@
  *
  * TOPIC: unknown topic UNKNOWN_TOPIC_OR_PARTITION; unknown key, bad value,
  * null value on SET, APPEND/SUBTRACT on a non-list config INVALID_CONFIG.
- * BROKER: read-only configs and bad values get the code the broker config
- * layer returns; other brokers' ids INVALID_REQUEST.
+ * BROKER (name = this node id, or "" for the cluster-wide default): read-only
+ * and unknown configs and bad values get INVALID_REQUEST with Kafka's wording;
+ * other brokers' ids INVALID_REQUEST. Applied changes are persisted with the
+ * topic metadata and re-applied on start.
  */
 import {
   AlterConfigsApi,
@@ -155,14 +157,21 @@ async function applyChange(
     if (resourceName !== '' && resourceName !== String(s.nodeId)) {
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${resourceName}` };
     }
-    const next = compute(new Map());
+    const scope = resourceName === '' ? 'cluster-default' : 'broker';
+    const current = s.config.dynamicConfigs(scope);
+    const next = compute(replaceAll ? new Map() : current);
     const p = problem();
     if (p) return p;
+    // Keys that disappear return to their static or default value.
     const changes = new Map<string, string | null>(next);
-    const validation = s.config.validateDynamicUpdate(changes);
+    for (const key of current.keys()) if (!next.has(key)) changes.set(key, null);
+    const validation = validateOnly ? s.config.validateDynamicUpdate(changes, scope) : s.config.applyDynamicUpdate(changes, scope);
     if (!validation.ok) return { errorCode: validation.errorCode, errorMessage: validation.message };
     if (validateOnly) return OK;
-    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Dynamic broker configs are not supported yet' };
+    await s.metadata.setBrokerConfigs(scope, s.config.dynamicConfigs(scope));
+    s.topics.refreshLogConfigs();
+    s.logger.info({ scope, configs: Object.fromEntries(s.config.dynamicConfigs(scope)) }, 'altered broker configs');
+    return OK;
   }
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${resourceType} cannot be altered here` };
 }

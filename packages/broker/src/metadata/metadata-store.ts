@@ -6,7 +6,8 @@
  * Cluster mode will implement the same interface on etcd.
  *
  * File: `<logDir>/__samsa_metadata.json`
- *   { "version": 1, "clusterId": "...", "topics": [ { "name", "topicId", "partitions", "configs": {k: v} } ] }
+ *   { "version": 1, "clusterId": "...", "topics": [ { "name", "topicId", "partitions", "configs": {k: v} } ],
+ *     "brokerConfigs": { "broker": {k: v}, "cluster-default": {k: v} } }
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -30,7 +31,12 @@ export interface MetadataStore {
   deleteTopic(name: string): Promise<void>;
   setPartitionCount(name: string, partitions: number): Promise<TopicMetadata>;
   setTopicConfigs(name: string, configs: ReadonlyMap<string, string>): Promise<TopicMetadata>;
+  /** Dynamic broker configs of one scope ('broker' = this node, 'cluster-default' = every broker). */
+  brokerConfigs(scope: BrokerConfigScope): ReadonlyMap<string, string>;
+  setBrokerConfigs(scope: BrokerConfigScope, configs: ReadonlyMap<string, string>): Promise<void>;
 }
+
+export type BrokerConfigScope = 'broker' | 'cluster-default';
 
 interface StoredTopic {
   name: string;
@@ -43,6 +49,7 @@ interface StoredFile {
   version: 1;
   clusterId: string;
   topics: StoredTopic[];
+  brokerConfigs?: Partial<Record<BrokerConfigScope, Record<string, string>>>;
 }
 
 const FILE_NAME = '__samsa_metadata.json';
@@ -66,6 +73,7 @@ export class FileMetadataStore implements MetadataStore {
   readonly #path: string;
   readonly #byName = new Map<string, TopicMetadata>();
   readonly #byId = new Map<string, TopicMetadata>();
+  readonly #brokerConfigs = new Map<BrokerConfigScope, ReadonlyMap<string, string>>();
   #clusterId: string;
   /** Writes are serialized so concurrent admin requests cannot interleave file replacements. */
   #writeChain: Promise<void> = Promise.resolve();
@@ -88,6 +96,9 @@ export class FileMetadataStore implements MetadataStore {
     }
     const store = new FileMetadataStore(path, stored?.clusterId ?? opts.clusterId ?? newClusterId());
     for (const t of stored?.topics ?? []) store.#index(toTopic(t));
+    for (const scope of ['broker', 'cluster-default'] as const) {
+      store.#brokerConfigs.set(scope, new Map(Object.entries(stored?.brokerConfigs?.[scope] ?? {})));
+    }
     if (!stored) await store.#persist();
     return store;
   }
@@ -132,6 +143,15 @@ export class FileMetadataStore implements MetadataStore {
     return this.#replace(name, (t) => ({ ...t, configs: new Map(configs) }));
   }
 
+  brokerConfigs(scope: BrokerConfigScope): ReadonlyMap<string, string> {
+    return this.#brokerConfigs.get(scope) ?? new Map();
+  }
+
+  async setBrokerConfigs(scope: BrokerConfigScope, configs: ReadonlyMap<string, string>): Promise<void> {
+    this.#brokerConfigs.set(scope, new Map(configs));
+    await this.#persist();
+  }
+
   async #replace(name: string, change: (t: TopicMetadata) => TopicMetadata): Promise<TopicMetadata> {
     const current = this.#byName.get(name);
     if (!current) throw new Error(`unknown topic ${name}`);
@@ -156,6 +176,10 @@ export class FileMetadataStore implements MetadataStore {
         partitions: t.partitions,
         configs: Object.fromEntries(t.configs),
       })),
+      brokerConfigs: {
+        broker: Object.fromEntries(this.brokerConfigs('broker')),
+        'cluster-default': Object.fromEntries(this.brokerConfigs('cluster-default')),
+      },
     };
     const write = async (): Promise<void> => {
       const tmp = `${this.#path}.tmp`;

@@ -2,6 +2,9 @@
 // recording proxy: packages/protocol/test/fixtures/<api>/<client>-v<N>-{request,response}.hex,
 // one frame each without its length prefix. Every frame must decode with the generated codecs,
 // consuming exactly all of its bytes, and re-encode to the same bytes (tagged fields included).
+// Responses come from librdkafka's mock (an independent broker), requests also from a run
+// through Samsa with advertised.listeners on the proxy (CreateTopics, Produce, Fetch,
+// ListOffsets); Samsa's own responses are not stored as golden.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

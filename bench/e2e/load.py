@@ -1,0 +1,347 @@
+#!/usr/bin/python3
+"""librdkafka-based load for bench/e2e/run.mjs (confluent-kafka-python 1.7 / librdkafka 2.0.2).
+
+Run it with /usr/bin/python3: Debian's python3-confluent-kafka does not import under the
+pyenv python3 that is first on PATH. Every subcommand prints one JSON line on stdout.
+
+  mock                      host librdkafka's in-memory mock cluster (the reference broker).
+                            Prints {"bootstrap": ...}; then reads `topic NAME PARTITIONS` lines on
+                            stdin and answers {"created": NAME}; exits on stdin EOF.
+  create                    create a topic with the AdminClient (Samsa).
+  produce                   N records of SIZE bytes as fast as possible; records/s, MB/s and the
+                            per-record produce latency (enqueue -> delivery report).
+  paced                     records at a fixed rate with linger.ms=0: the latency of an unloaded
+                            broker, not of the client's queue.
+  consume                   assign() every partition from the beginning (no group) and read N
+                            records; records/s and MB/s.
+
+Why a ctypes mock host instead of `kcat -X test.mock.num.brokers=1`: the mock answers
+CreateTopics with an error and auto-creates every topic with 4 partitions (librdkafka 2.0.2),
+and no `test.mock.*` property changes that. rd_kafka_mock_topic_create() (a public C function of
+librdkafka.so.1) makes topics with the partition count the cell needs, so both brokers see the
+same layout. The mock's broker threads live in this process, so its CPU and RSS are measured the
+same way as Samsa's.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import sys
+import time
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def fail(msg):
+    emit({"error": msg})
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# mock
+
+
+def cmd_mock(args):
+    lib = ctypes.CDLL("librdkafka.so.1")
+    lib.rd_kafka_conf_new.restype = ctypes.c_void_p
+    lib.rd_kafka_conf_set.restype = ctypes.c_int
+    lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.rd_kafka_new.restype = ctypes.c_void_p
+    lib.rd_kafka_new.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.rd_kafka_mock_cluster_new.restype = ctypes.c_void_p
+    lib.rd_kafka_mock_cluster_new.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.rd_kafka_mock_cluster_bootstraps.restype = ctypes.c_char_p
+    lib.rd_kafka_mock_cluster_bootstraps.argtypes = [ctypes.c_void_p]
+    lib.rd_kafka_mock_topic_create.restype = ctypes.c_int
+    lib.rd_kafka_mock_topic_create.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]
+    errstr = ctypes.create_string_buffer(512)
+    conf = lib.rd_kafka_conf_new()
+    # The host handle never connects anywhere; a dummy bootstrap silences its CONFWARN.
+    lib.rd_kafka_conf_set(conf, b"bootstrap.servers", b"127.0.0.1:1", errstr, 512)
+    lib.rd_kafka_conf_set(conf, b"log_level", b"3", errstr, 512)
+    rk = lib.rd_kafka_new(0, conf, errstr, 512)  # RD_KAFKA_PRODUCER
+    if not rk:
+        fail("rd_kafka_new: " + errstr.value.decode())
+    mcluster = lib.rd_kafka_mock_cluster_new(rk, args.brokers)
+    if not mcluster:
+        fail("rd_kafka_mock_cluster_new failed")
+    emit({"bootstrap": lib.rd_kafka_mock_cluster_bootstraps(mcluster).decode(), "pid": os.getpid()})
+    for line in sys.stdin:
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "topic":
+            err = lib.rd_kafka_mock_topic_create(mcluster, parts[1].encode(), int(parts[2]), 1)
+            emit({"created": parts[1], "err": err})
+        elif parts:
+            emit({"error": "unknown command " + line.strip()})
+    # stdin EOF: exit without destroying the handles (the process is going away anyway).
+    os._exit(0)
+
+
+# ---------------------------------------------------------------------------------------------
+# create
+
+
+def cmd_create(args):
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    futures = admin.create_topics([NewTopic(args.topic, args.partitions, 1)], operation_timeout=30)
+    try:
+        futures[args.topic].result(30)
+    except Exception as e:  # noqa: BLE001 - report any admin error as data
+        fail("create_topics %s: %s" % (args.topic, e))
+    # Wait until the metadata shows every partition with a leader.
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        md = admin.list_topics(topic=args.topic, timeout=5)
+        t = md.topics.get(args.topic)
+        if t is not None and t.error is None and len(t.partitions) == args.partitions and all(p.leader >= 0 for p in t.partitions.values()):
+            emit({"created": args.topic, "partitions": args.partitions})
+            return
+        time.sleep(0.05)
+    fail("topic %s not ready in metadata" % args.topic)
+
+
+# ---------------------------------------------------------------------------------------------
+# produce
+
+
+def percentile(sorted_values, q):
+    if not sorted_values:
+        return None
+    i = min(len(sorted_values) - 1, max(0, int(round(q * (len(sorted_values) - 1)))))
+    return sorted_values[i]
+
+
+def producer_conf(args, linger_ms):
+    return {
+        "bootstrap.servers": args.bootstrap,
+        "acks": args.acks,
+        "linger.ms": linger_ms,
+        "batch.num.messages": 100000,
+        "batch.size": 1048576,
+        "message.max.bytes": 2097152,
+        "queue.buffering.max.messages": 1000000,
+        "queue.buffering.max.kbytes": 1048576,
+        "compression.type": "none",
+        "enable.idempotence": False,
+        "max.in.flight.requests.per.connection": 5,
+        "message.timeout.ms": 120000,
+    }
+
+
+def cmd_produce(args):
+    from confluent_kafka import Producer
+
+    p = Producer(producer_conf(args, args.linger_ms))
+    # Connect and fetch metadata before the clock starts.
+    md = p.list_topics(topic=args.topic, timeout=10)
+    if args.topic not in md.topics or md.topics[args.topic].error is not None:
+        fail("topic %s missing" % args.topic)
+
+    payload = os.urandom(args.size)
+    n = args.records
+    every = max(1, args.latency_every)
+    lat = []
+    errors = [0, None]
+
+    # Every record gets a delivery report (errors must be counted); only 1 in `every` carries the
+    # callback that records its latency, so the Python work per record stays small.
+    def on_sampled(err, msg):
+        if err is not None:
+            errors[0] += 1
+            errors[1] = str(err)
+        else:
+            lat.append(msg.latency())
+
+    def on_error(err, msg):
+        if err is not None:
+            errors[0] += 1
+            errors[1] = str(err)
+
+    produce = p.produce
+    poll = p.poll
+    topic = args.topic
+    t0 = time.perf_counter()
+    i = 0
+    while i < n:
+        try:
+            if i % every == 0:
+                produce(topic, payload, callback=on_sampled)
+            else:
+                produce(topic, payload, callback=on_error)
+            i += 1
+        except BufferError:
+            poll(0.001)
+            continue
+        if i % 4096 == 0:
+            poll(0)
+    t_enqueued = time.perf_counter()
+    remaining = p.flush(180)
+    t1 = time.perf_counter()
+    if remaining:
+        fail("%d records not delivered after flush" % remaining)
+    if errors[0]:
+        fail("%d delivery errors, last: %s" % (errors[0], errors[1]))
+    elapsed = t1 - t0
+    lat.sort()
+    emit({
+        "records": n,
+        "bytes": n * args.size,
+        "seconds": elapsed,
+        "enqueueSeconds": t_enqueued - t0,
+        "recordsPerSec": n / elapsed,
+        "mbPerSec": n * args.size / elapsed / 1e6,
+        "latencySamples": len(lat),
+        "p50Ms": percentile(lat, 0.50) * 1000 if lat else None,
+        "p99Ms": percentile(lat, 0.99) * 1000 if lat else None,
+    })
+
+
+def cmd_paced(args):
+    from confluent_kafka import Producer
+
+    p = Producer(producer_conf(args, 0))
+    p.list_topics(topic=args.topic, timeout=10)
+    payload = os.urandom(args.size)
+    lat = []
+    errors = [0, None]
+
+    def on_delivery(err, msg):
+        if err is not None:
+            errors[0] += 1
+            errors[1] = str(err)
+        else:
+            lat.append(msg.latency())
+
+    # Send in small bursts every tick so the target rate is met without a busy loop.
+    tick = 0.001
+    per_tick = max(1, int(round(args.rate * tick)))
+    total = int(args.rate * args.seconds)
+    sent = 0
+    start = time.perf_counter()
+    next_t = start
+    while sent < total:
+        for _ in range(min(per_tick, total - sent)):
+            p.produce(args.topic, payload, callback=on_delivery)
+            sent += 1
+        next_t += tick
+        while True:
+            now = time.perf_counter()
+            if now >= next_t:
+                break
+            p.poll(min(0.0005, next_t - now))
+        p.poll(0)
+    p.flush(60)
+    elapsed = time.perf_counter() - start
+    if errors[0]:
+        fail("%d delivery errors, last: %s" % (errors[0], errors[1]))
+    lat.sort()
+    emit({
+        "records": sent,
+        "rate": sent / elapsed,
+        "p50Ms": percentile(lat, 0.50) * 1000,
+        "p99Ms": percentile(lat, 0.99) * 1000,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# consume
+
+
+def cmd_consume(args):
+    """Reads the topic's partitions from offset 0 to their end, over and over, until N records.
+
+    The mock keeps at most 5 MiB (and 100,000 batches) per partition and drops older batches, so
+    a read set bigger than that cannot be read back from it. run.mjs therefore fills a separate
+    topic with at most 4 MiB per partition on both brokers and this loop re-reads it: on each
+    partition's EOF the partition is seeked back to offset 0.
+    """
+    from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+    c = Consumer({
+        "bootstrap.servers": args.bootstrap,
+        "group.id": "bench-unused",  # required by the client; no subscribe/commit is done
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "enable.partition.eof": True,
+        "fetch.max.bytes": 52428800,
+        "max.partition.fetch.bytes": 10485760,
+        "fetch.wait.max.ms": 100,
+        "queued.max.messages.kbytes": 262144,
+    })
+    c.assign([TopicPartition(args.topic, p, 0) for p in range(args.partitions)])
+    n = args.records
+    got = 0
+    nbytes = 0
+    passes = 0
+    t0 = None
+    deadline = time.time() + args.timeout
+    eof = KafkaError._PARTITION_EOF
+    while got < n:
+        if time.time() > deadline:
+            fail("consumed %d of %d records before the timeout" % (got, n))
+        msgs = c.consume(num_messages=10000, timeout=1.0)
+        if msgs and t0 is None:
+            # The clock starts at the first batch so connection/metadata setup is excluded on
+            # both brokers alike.
+            t0 = time.perf_counter()
+        for m in msgs:
+            e = m.error()
+            if e is None:
+                nbytes += len(m.value())
+                got += 1
+            elif e.code() == eof:
+                passes += 1
+                c.seek(TopicPartition(m.topic(), m.partition(), 0))
+            else:
+                fail("consume error: %s" % e)
+    t1 = time.perf_counter()
+    c.close()
+    elapsed = t1 - t0
+    emit({
+        "records": got,
+        "bytes": nbytes,
+        "seconds": elapsed,
+        "partitionPasses": passes,
+        "recordsPerSec": got / elapsed,
+        "mbPerSec": nbytes / elapsed / 1e6,
+    })
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("mock")
+    m.add_argument("--brokers", type=int, default=1)
+    c = sub.add_parser("create")
+    c.add_argument("--bootstrap", required=True)
+    c.add_argument("--topic", required=True)
+    c.add_argument("--partitions", type=int, required=True)
+    for name in ("produce", "paced"):
+        p = sub.add_parser(name)
+        p.add_argument("--bootstrap", required=True)
+        p.add_argument("--topic", required=True)
+        p.add_argument("--size", type=int, required=True)
+        p.add_argument("--acks", default="1")
+        p.add_argument("--records", type=int, default=100000)
+        p.add_argument("--linger-ms", type=int, default=5)
+        p.add_argument("--latency-every", type=int, default=1)
+        p.add_argument("--rate", type=int, default=10000)
+        p.add_argument("--seconds", type=float, default=2.0)
+    k = sub.add_parser("consume")
+    k.add_argument("--bootstrap", required=True)
+    k.add_argument("--topic", required=True)
+    k.add_argument("--partitions", type=int, required=True)
+    k.add_argument("--records", type=int, required=True)
+    k.add_argument("--timeout", type=float, default=120)
+    args = ap.parse_args()
+    {"mock": cmd_mock, "create": cmd_create, "produce": cmd_produce, "paced": cmd_paced, "consume": cmd_consume}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
