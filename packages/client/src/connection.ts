@@ -72,10 +72,7 @@ export class Connection {
       });
     });
     const conn = new Connection(socket, host, port, opts);
-    const res = await conn.send(ApiVersionsApi, 0, {
-      clientSoftwareName: 'samsa',
-      clientSoftwareVersion: '0.1.0',
-    } as Parameters<typeof ApiVersionsApi.encodeRequest>[1]);
+    const res = await conn.send(ApiVersionsApi, 0, { clientSoftwareName: 'samsa', clientSoftwareVersion: '0.1.0', clusterId: null, nodeId: -1 });
     if (res.errorCode !== 0) throw new KafkaError(res.errorCode, { apiName: 'ApiVersions' });
     for (const k of res.apiKeys) conn.#versions.set(k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion });
     return conn;

@@ -1,5 +1,5 @@
 /**
- * Fetch (key 1), versions 4-12.
+ * Fetch (key 1), versions 4-16.
  *
  * Serves stored batch bytes as they are on disk, never decoded. Per
  * partition: from the batch containing FetchOffset, up to PartitionMaxBytes,
@@ -22,7 +22,11 @@
  * UNKNOWN_LEADER_EPOCH (CurrentLeaderEpoch older / newer than ours),
  * KAFKA_STORAGE_ERROR.
  *
- * Not yet: v13+ (topic IDs instead of names), follower fetches.
+ * Version notes: v13+ name topics by id (UNKNOWN_TOPIC_ID for an id we
+ * don't know). v15's ReplicaState and v16's NodeEndpoints matter only to
+ * followers and to leader changes, which a single node doesn't have.
+ *
+ * Not yet: v17 (replica directory ids), follower fetches.
  */
 import { ErrorCode, FetchApi, type FetchRequest, type FetchResponse } from '@samsa/protocol';
 import { OffsetOutOfRangeError } from '@samsa/storage';
@@ -39,41 +43,45 @@ export function fetchHandler(s: BrokerServices): ApiHandler<FetchRequest, FetchR
   return {
     api: FetchApi,
     minVersion: 4,
-    maxVersion: 12,
+    maxVersion: 16,
     async handle(ctx, req) {
       if (req.sessionId !== 0 && req.sessionEpoch > 0) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
       }
+      const useTopicIds = ctx.apiVersion >= 13;
       const keys: string[] = [];
-      for (const t of req.topics) for (const p of t.partitions) keys.push(partitionKey(t.topic, p.partition));
+      for (const t of req.topics) {
+        const name = useTopicIds ? s.metadata.topicById(t.topicId)?.name : t.topic;
+        if (name !== undefined) for (const p of t.partitions) keys.push(partitionKey(name, p.partition));
+      }
       const deadline = Date.now() + Math.max(0, req.maxWaitMs);
       for (;;) {
-        const { response, bytes, anyError } = await readOnce(s, req);
+        const { response, bytes, anyError } = await readOnce(s, req, useTopicIds);
         const remaining = deadline - Date.now();
         // Like Kafka's DelayedFetch: an error in any partition completes the wait early.
         if (bytes >= req.minBytes || anyError || remaining <= 0) return response;
         await s.notifier.wait(keys, remaining);
-        if (Date.now() >= deadline) return (await readOnce(s, req)).response;
+        if (Date.now() >= deadline) return (await readOnce(s, req, useTopicIds)).response;
       }
     },
   };
 }
 
-async function readOnce(s: BrokerServices, req: FetchRequest): Promise<{ response: FetchResponse; bytes: number; anyError: boolean }> {
+async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boolean): Promise<{ response: FetchResponse; bytes: number; anyError: boolean }> {
   let budget = req.maxBytes;
   let bytes = 0;
   let anyError = false;
   const readCommitted = req.isolationLevel === READ_COMMITTED;
   const responses: FetchResponse['responses'] = [];
   for (const t of req.topics) {
-    const topic = s.metadata.topic(t.topic);
+    const topic = useTopicIds ? s.metadata.topicById(t.topicId) : s.metadata.topic(t.topic);
     const partitions: PartitionData[] = [];
     for (const p of t.partitions) {
       const out = emptyPartition(p.partition, readCommitted);
       partitions.push(out);
       const log = topic && p.partition >= 0 && p.partition < topic.partitions ? s.topics.log(topic.name, p.partition) : undefined;
       if (!log) {
-        out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        out.errorCode = useTopicIds && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         anyError = true;
         continue;
       }
@@ -102,7 +110,7 @@ async function readOnce(s: BrokerServices, req: FetchRequest): Promise<{ respons
         if (err instanceof OffsetOutOfRangeError) {
           out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
         } else {
-          s.logger.error({ err, topic: t.topic, partition: p.partition }, 'read failed');
+          s.logger.error({ err, topic: topic?.name, partition: p.partition }, 'read failed');
           out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
         }
       }

@@ -1,5 +1,5 @@
 /**
- * Metadata (key 3), versions 0-12.
+ * Metadata (key 3), versions 0-13.
  *
  * Lists this broker and the requested topics (all topics when the list is
  * null, or empty in v0). Every partition is led by this node with leader
@@ -10,7 +10,7 @@
  * UNKNOWN_TOPIC_OR_PARTITION. Topic IDs are returned from v10; lookup by ID
  * (v10+ with a null name) is answered from the metadata store.
  *
- * Version notes: v13 (top-level error code) is not served yet.
+ * Version notes: v13 adds a top-level error code, always NONE here.
  * Deviation: Kafka answers LEADER_NOT_AVAILABLE for a topic it just
  * auto-created; creation here is synchronous, so the topic is returned ready.
  */
@@ -29,7 +29,7 @@ export function metadataHandler(s: BrokerServices): ApiHandler<MetadataRequest, 
   return {
     api: MetadataApi,
     minVersion: 0,
-    maxVersion: 12,
+    maxVersion: 13,
     async handle(ctx, req) {
       const version = ctx.apiVersion;
       const endpoint = s.advertisedEndpoint(ctx.conn.listenerName);

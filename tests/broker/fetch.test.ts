@@ -1,0 +1,131 @@
+// Fetch behaviour that third-party clients here don't exercise: topic ids (v13+),
+// long polls woken by appends, and the first-batch-always-whole rule (KIP-74).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBroker } from '@samsa/broker';
+import { Admin, Connection } from '@samsa/client';
+import {
+  ErrorCode,
+  FetchApi,
+  ProduceApi,
+  decodeRecordBatches,
+  encodeRecordBatchSync,
+  type FetchRequest,
+  type ProduceRequest,
+} from '@samsa/protocol';
+
+const ZERO_UUID = '0'.repeat(32);
+
+function produceRequest(topic: string, values: string[]): ProduceRequest {
+  const records = encodeRecordBatchSync({
+    baseTimestamp: Date.now(),
+    records: values.map((v) => ({ key: null, value: Buffer.from(v), headers: [] })),
+  });
+  return {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }],
+  };
+}
+
+function fetchRequest(topic: { name: string; id: string }, fetchOffset: number, opts: Partial<FetchRequest> & { partitionMaxBytes?: number } = {}): FetchRequest {
+  return {
+    clusterId: null,
+    replicaId: -1,
+    replicaState: { replicaId: -1, replicaEpoch: -1 },
+    maxWaitMs: opts.maxWaitMs ?? 0,
+    minBytes: opts.minBytes ?? 1,
+    maxBytes: opts.maxBytes ?? 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic: topic.name,
+        topicId: topic.id,
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1,
+            partitionMaxBytes: opts.partitionMaxBytes ?? 1 << 20,
+            replicaDirectoryId: ZERO_UUID,
+            highWatermark: 9223372036854775807n,
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
+
+async function values(records: Buffer | null): Promise<string[]> {
+  if (!records) return [];
+  const batches = await decodeRecordBatches(records);
+  return batches.flatMap((b) => b.records.map((r) => r.value?.toString() ?? 'null'));
+}
+
+test('fetch by topic id (v13+) and by name (v12) return the same records', { timeout: 30_000 }, async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const admin = await Admin.connect(broker.bootstrap);
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'ids', numPartitions: 1 }]);
+  const [desc] = await admin.describeTopics(['ids']);
+  const conn = await Connection.open('127.0.0.1', broker.port);
+  t.after(() => conn.close());
+
+  const produced = await conn.send(ProduceApi, 9, produceRequest('ids', ['a', 'b', 'c']));
+  assert.equal(produced.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
+
+  const byId = await conn.send(FetchApi, 16, fetchRequest({ name: '', id: desc.topicId }, 0));
+  assert.equal(byId.responses[0].topicId, desc.topicId);
+  assert.deepEqual(await values(byId.responses[0].partitions[0].records), ['a', 'b', 'c']);
+  assert.equal(byId.responses[0].partitions[0].highWatermark, 3);
+
+  const byName = await conn.send(FetchApi, 12, fetchRequest({ name: 'ids', id: ZERO_UUID }, 1));
+  assert.deepEqual(await values(byName.responses[0].partitions[0].records), ['a', 'b', 'c'], 'the whole batch containing offset 1 is served');
+
+  const unknownId = await conn.send(FetchApi, 16, fetchRequest({ name: '', id: '0123456789abcdef0123456789abcdef' }, 0));
+  assert.equal(unknownId.responses[0].partitions[0].errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
+
+  const outOfRange = await conn.send(FetchApi, 12, fetchRequest({ name: 'ids', id: ZERO_UUID }, 99));
+  assert.equal(outOfRange.responses[0].partitions[0].errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+});
+
+test('a long poll is woken by an append, not by its max wait', { timeout: 30_000 }, async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const admin = await Admin.connect(broker.bootstrap);
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'poll', numPartitions: 1 }]);
+  const consumer = await Connection.open('127.0.0.1', broker.port);
+  const producer = await Connection.open('127.0.0.1', broker.port);
+  t.after(() => {
+    consumer.close();
+    producer.close();
+  });
+  // maxWaitMs far beyond the test's timeout: only the append can end this wait in time.
+  const pending = consumer.send(FetchApi, 12, fetchRequest({ name: 'poll', id: ZERO_UUID }, 0, { maxWaitMs: 120_000 }));
+  await producer.send(ProduceApi, 9, produceRequest('poll', ['woken']));
+  const res = await pending;
+  assert.deepEqual(await values(res.responses[0].partitions[0].records), ['woken']);
+});
+
+test('the first batch is returned whole even when larger than the byte limits (KIP-74)', { timeout: 30_000 }, async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const admin = await Admin.connect(broker.bootstrap);
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'big', numPartitions: 1 }]);
+  const conn = await Connection.open('127.0.0.1', broker.port);
+  t.after(() => conn.close());
+  await conn.send(ProduceApi, 9, produceRequest('big', ['x'.repeat(10_000)]));
+  await conn.send(ProduceApi, 9, produceRequest('big', ['y'.repeat(10_000)]));
+  const res = await conn.send(FetchApi, 12, fetchRequest({ name: 'big', id: ZERO_UUID }, 0, { maxBytes: 100, partitionMaxBytes: 100 }));
+  assert.deepEqual((await values(res.responses[0].partitions[0].records)).map((v) => v[0]), ['x']);
+});
