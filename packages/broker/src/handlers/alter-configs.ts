@@ -25,8 +25,11 @@ import {
   type IncrementalAlterConfigsResponse,
 } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
+import { BROKER_CONFIG_DEF } from '../config/broker-config-keys.js';
 import { TopicConfigs } from '../config/effective-config.js';
-import { AlterConfigOp, ResourceType } from '../config-wire.js';
+import { ALTER_CONFIG_OP, applyIncrementalAlterOps, diffConfigs } from '../config/incremental-alter.js';
+import { TOPIC_CONFIG_DEF } from '../config/topic-config.js';
+import { ResourceType } from '../config-wire.js';
 import type { ApiHandler } from '../request-context.js';
 
 type Result = AlterConfigsResponse['responses'][number];
@@ -63,44 +66,21 @@ export function incrementalAlterConfigsHandler(
     async handle(_ctx, req) {
       const responses: IncrementalAlterConfigsResponse['responses'] = [];
       for (const r of req.resources) {
-        let opProblem: Outcome | null = null;
+        const nullSet = r.configs.find((c) => c.configOperation === ALTER_CONFIG_OP.SET && c.value === null);
+        let opProblem: Outcome | null = nullSet
+          ? { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Null value not supported for: ${nullSet.name}` }
+          : null;
+        const def = r.resourceType === ResourceType.TOPIC ? TOPIC_CONFIG_DEF : BROKER_CONFIG_DEF;
         const outcome = await applyChange(
           s,
           r.resourceType,
           r.resourceName,
           req.validateOnly,
           (current) => {
-            const next = new Map(current);
-            for (const c of r.configs) {
-              switch (c.configOperation) {
-                case AlterConfigOp.SET:
-                  if (c.value === null) opProblem = { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Null value not supported for: ${c.name}` };
-                  else next.set(c.name, c.value);
-                  break;
-                case AlterConfigOp.DELETE:
-                  next.delete(c.name);
-                  break;
-                case AlterConfigOp.APPEND:
-                case AlterConfigOp.SUBTRACT: {
-                  if (!isListConfig(c.name)) {
-                    opProblem = {
-                      errorCode: ErrorCode.INVALID_CONFIG,
-                      errorMessage: `Config value append/subtract is not allowed for config key ${c.name}, which is not a list`,
-                    };
-                    break;
-                  }
-                  const items = splitList(next.get(c.name) ?? effectiveDefault(s, r.resourceType, c.name));
-                  const given = splitList(c.value ?? '');
-                  const updated =
-                    c.configOperation === AlterConfigOp.APPEND ? [...items, ...given.filter((g) => !items.includes(g))] : items.filter((i) => !given.includes(i));
-                  next.set(c.name, updated.join(','));
-                  break;
-                }
-                default:
-                  opProblem = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown config operation ${c.configOperation}` };
-              }
-            }
-            return next;
+            const applied = applyIncrementalAlterOps(def, current, r.configs);
+            if (applied.ok) return applied.configs;
+            opProblem ??= { errorCode: applied.errorCode, errorMessage: applied.message };
+            return new Map(current);
           },
           false,
           () => opProblem,
@@ -110,25 +90,6 @@ export function incrementalAlterConfigsHandler(
       return { throttleTimeMs: 0, responses };
     },
   };
-}
-
-/** Topic configs whose values are lists (APPEND/SUBTRACT apply). */
-const LIST_CONFIGS = new Set(['cleanup.policy', 'leader.replication.throttled.replicas', 'follower.replication.throttled.replicas']);
-
-function isListConfig(name: string): boolean {
-  return LIST_CONFIGS.has(name);
-}
-
-function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((v) => v.trim())
-    .filter((v) => v.length > 0);
-}
-
-function effectiveDefault(s: BrokerServices, resourceType: number, name: string): string {
-  if (resourceType !== ResourceType.TOPIC) return '';
-  return TopicConfigs.describe(new Map(), s.config, [name])[0]?.value ?? '';
 }
 
 async function applyChange(
@@ -163,8 +124,7 @@ async function applyChange(
     const p = problem();
     if (p) return p;
     // Keys that disappear return to their static or default value.
-    const changes = new Map<string, string | null>(next);
-    for (const key of current.keys()) if (!next.has(key)) changes.set(key, null);
+    const changes = diffConfigs(current, next);
     const validation = validateOnly ? s.config.validateDynamicUpdate(changes, scope) : s.config.applyDynamicUpdate(changes, scope);
     if (!validation.ok) return { errorCode: validation.errorCode, errorMessage: validation.message };
     if (validateOnly) return OK;

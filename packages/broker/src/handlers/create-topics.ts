@@ -19,7 +19,7 @@
 import { CreateTopicsApi, ErrorCode, type CreateTopicsRequest, type CreateTopicsResponse } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
 import { TopicConfigs } from '../config/effective-config.js';
-import { CONFIG_SOURCE } from '../config-wire.js';
+import { CONFIG_SOURCE_CODES } from '../config/config-view.js';
 import type { ApiHandler } from '../request-context.js';
 import { topicNameProblem } from '../topic-name.js';
 
@@ -124,7 +124,7 @@ export function createTopicsHandler(s: BrokerServices): ApiHandler<CreateTopicsR
             name: e.name,
             value: e.value,
             readOnly: e.readOnly,
-            configSource: CONFIG_SOURCE[e.source],
+            configSource: CONFIG_SOURCE_CODES[e.source],
             isSensitive: e.isSensitive,
           }));
         }

@@ -13,7 +13,8 @@
 import { DescribeConfigsApi, ErrorCode, type DescribeConfigsRequest, type DescribeConfigsResponse } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
 import { TopicConfigs, type ConfigEntryView } from '../config/effective-config.js';
-import { CONFIG_SOURCE, CONFIG_TYPE, ResourceType } from '../config-wire.js';
+import { CONFIG_SOURCE_CODES, CONFIG_TYPE_CODES } from '../config/config-view.js';
+import { ResourceType } from '../config-wire.js';
 import type { ApiHandler } from '../request-context.js';
 
 type Result = DescribeConfigsResponse['results'][number];
@@ -59,10 +60,10 @@ export function describeConfigsHandler(s: BrokerServices): ApiHandler<DescribeCo
           value: e.value,
           readOnly: e.readOnly,
           isDefault: e.source === 'DEFAULT_CONFIG',
-          configSource: CONFIG_SOURCE[e.source],
+          configSource: CONFIG_SOURCE_CODES[e.source],
           isSensitive: e.isSensitive,
-          synonyms: req.includeSynonyms || ctx.apiVersion === 0 ? e.synonyms.map((syn) => ({ name: syn.name, value: syn.value, source: CONFIG_SOURCE[syn.source] })) : [],
-          configType: CONFIG_TYPE[e.type],
+          synonyms: req.includeSynonyms || ctx.apiVersion === 0 ? e.synonyms.map((syn) => ({ name: syn.name, value: syn.value, source: CONFIG_SOURCE_CODES[syn.source] })) : [],
+          configType: CONFIG_TYPE_CODES[e.type],
           documentation: req.includeDocumentation ? e.documentation : null,
         }));
         return result;
