@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-config.js';
+import type { GroupCoordinator } from './coordinators/group/group-coordinator.js';
+import type { OffsetsTopic } from './coordinators/group/offsets-topic.js';
 import type { AppendNotifier } from './fetch/append-notifier.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import type { TopicManager } from './topic-manager.js';
@@ -17,6 +19,10 @@ export interface BrokerServices {
   readonly metadata: MetadataStore;
   readonly topics: TopicManager;
   readonly notifier: AppendNotifier;
+  /** The group coordinator (this node coordinates every group). */
+  readonly groups: GroupCoordinator;
+  /** `__consumer_offsets`, created on first need. */
+  readonly offsetsTopic: OffsetsTopic;
   readonly logger: Logger;
   readonly logDirs: readonly string[];
   /** The advertised endpoint of the listener a connection came in on (clients must reconnect there). */

@@ -10,20 +10,34 @@ import { LogManager } from '@samsa/storage';
 import type { BrokerServices, Endpoint } from './broker-services.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import { TopicConfigs } from './config/effective-config.js';
+import { DEFAULT_OFFSET_METADATA_MAX_BYTES, GroupCoordinator } from './coordinators/group/group-coordinator.js';
+import { OffsetsTopic } from './coordinators/group/offsets-topic.js';
+import { systemGroupTimers } from './coordinators/group/timers.js';
 import { AppendNotifier } from './fetch/append-notifier.js';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './handlers/alter-configs.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { createPartitionsHandler } from './handlers/create-partitions.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
+import { deleteGroupsHandler } from './handlers/delete-groups.js';
 import { deleteRecordsHandler } from './handlers/delete-records.js';
 import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { describeClusterHandler } from './handlers/describe-cluster.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
+import { describeGroupsHandler } from './handlers/describe-groups.js';
 import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
 import { fetchHandler } from './handlers/fetch.js';
+import { findCoordinatorHandler } from './handlers/find-coordinator.js';
+import { heartbeatHandler } from './handlers/heartbeat.js';
+import { joinGroupHandler } from './handlers/join-group.js';
+import { leaveGroupHandler } from './handlers/leave-group.js';
+import { listGroupsHandler } from './handlers/list-groups.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { metadataHandler } from './handlers/metadata.js';
+import { offsetCommitHandler } from './handlers/offset-commit.js';
+import { offsetDeleteHandler } from './handlers/offset-delete.js';
+import { offsetFetchHandler } from './handlers/offset-fetch.js';
 import { produceHandler } from './handlers/produce.js';
+import { syncGroupHandler } from './handlers/sync-group.js';
 import { FileMetadataStore } from './metadata/metadata-store.js';
 import { Listener } from './network/listener.js';
 import { Router } from './router.js';
@@ -45,14 +59,16 @@ export class Broker {
   readonly #listeners: Listener[];
   readonly #logs: LogManager;
   readonly #notifier: AppendNotifier;
+  readonly #groups: GroupCoordinator;
   #stopping: Promise<void> | null = null;
 
-  private constructor(config: BrokerConfig, logger: Logger, listeners: Listener[], logs: LogManager, notifier: AppendNotifier) {
+  private constructor(config: BrokerConfig, logger: Logger, listeners: Listener[], logs: LogManager, notifier: AppendNotifier, groups: GroupCoordinator) {
     this.config = config;
     this.logger = logger;
     this.#listeners = listeners;
     this.#logs = logs;
     this.#notifier = notifier;
+    this.#groups = groups;
   }
 
   static async start(config: BrokerConfig, opts: BrokerStartOptions = {}): Promise<Broker> {
@@ -78,6 +94,37 @@ export class Broker {
     const topics = new TopicManager(metadata, logs, config);
     await topics.reconcile();
     const notifier = new AppendNotifier();
+    const offsetsTopic = new OffsetsTopic({
+      metadata,
+      topics,
+      numPartitions: config.offsetsTopicNumPartitions,
+      segmentBytes: config.offsetsTopicSegmentBytes,
+      loadBufferBytes: config.getNumber('offsets.load.buffer.size'),
+      nowMs: () => Date.now(),
+      onAppend: (topic, partition) => notifier.notify(topic, partition),
+    });
+    const groups = new GroupCoordinator({
+      timers: systemGroupTimers(),
+      log: offsetsTopic,
+      config: {
+        initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+        minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+        maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+        maxGroupSize: config.groupMaxSize,
+        offsetMetadataMaxBytes: DEFAULT_OFFSET_METADATA_MAX_BYTES,
+      },
+      partitionExists: (topic, partition) => {
+        const t = metadata.topic(topic);
+        return t !== undefined && partition >= 0 && partition < t.partitions;
+      },
+      onError: (message, err) => logger.error({ err }, message),
+    });
+    const loadedGroupRecords = await offsetsTopic.load(
+      (record) => groups.replay(record),
+      (err, partition, offset) => logger.warn({ err: String(err), partition, offset }, 'skipping an unreadable __consumer_offsets record'),
+    );
+    groups.finishLoading();
+    if (loadedGroupRecords > 0) logger.info({ records: loadedGroupRecords }, 'loaded group coordinator state from __consumer_offsets');
     const router = new Router();
     const advertised = new Map<string, Endpoint>();
     const listeners: Listener[] = [];
@@ -87,6 +134,8 @@ export class Broker {
       metadata,
       topics,
       notifier,
+      groups,
+      offsetsTopic,
       logger,
       logDirs,
       advertisedEndpoint: (listenerName) => advertised.get(listenerName) ?? advertised.values().next().value ?? { host: '127.0.0.1', port: 9092 },
@@ -107,6 +156,17 @@ export class Broker {
       createPartitionsHandler,
       incrementalAlterConfigsHandler,
       describeClusterHandler,
+      findCoordinatorHandler,
+      joinGroupHandler,
+      syncGroupHandler,
+      heartbeatHandler,
+      leaveGroupHandler,
+      offsetCommitHandler,
+      offsetFetchHandler,
+      listGroupsHandler,
+      describeGroupsHandler,
+      deleteGroupsHandler,
+      offsetDeleteHandler,
     ] as const) {
       router.register(make(services) as Parameters<Router['register']>[0]);
     }
@@ -136,7 +196,7 @@ export class Broker {
       });
     }
     logs.startBackgroundTasks();
-    const broker = new Broker(config, logger, listeners, logs, notifier);
+    const broker = new Broker(config, logger, listeners, logs, notifier, groups);
     for (const listener of listeners) {
       logger.info(
         { listener: listener.spec.name, dataDirs: logDirs, clusterId: metadata.clusterId, nodeId: config.nodeId },
@@ -155,6 +215,7 @@ export class Broker {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.logger.info('shutting down');
+      this.#groups.shutdown();
       this.#notifier.wakeAll();
       await Promise.all(this.#listeners.map((l) => l.close()));
       await this.#logs.close();

@@ -13,6 +13,7 @@ import type { TimerHandle } from './timers.js';
 /** A committed offset held in memory (the value as stored in `__consumer_offsets`). */
 export type CommittedOffset = OffsetCommitValue;
 
+/** One classic-protocol group. */
 export class ClassicGroup {
   readonly groupId: string;
   #state: GroupState;
@@ -33,6 +34,10 @@ export class ClassicGroup {
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   /** The delayed join (initial delay or rebalance timeout) of a PreparingRebalance. */
   joinTimer: TimerHandle | null = null;
+  /** Whether the running PreparingRebalance is the initial delay (it never completes early). */
+  initialDelayActive = false;
+  /** A member joined during the initial delay (the delay is extended once more). */
+  newMemberAdded = false;
   /** Budget left for extending the initial join delay (KIP-134). */
   initialDelayRemainingMs = 0;
   /** Members that must send SyncGroup within the rebalance timeout. */
@@ -56,6 +61,11 @@ export class ClassicGroup {
     assert(canTransition(this.#state, state), () => `group ${this.groupId}: illegal transition ${this.#state} -> ${state}`);
     this.#state = state;
     this.stateTimestampMs = nowMs;
+  }
+
+  /** Sets the state of a group rebuilt from the log (no transition check: nothing happened, it was loaded). */
+  restoreState(state: 'Empty' | 'Stable'): void {
+    this.#state = state;
   }
 
   get size(): number {

@@ -84,6 +84,7 @@ export interface GroupMetadataValue {
   members: StoredMember[];
 }
 
+/** OffsetCommitKey, written with key version 1. */
 export function encodeOffsetCommitKey(group: string, topic: string, partition: number): Buffer {
   const w = new Writer(64);
   w.writeInt16(OFFSET_COMMIT_KEY_VERSION);
@@ -93,6 +94,7 @@ export function encodeOffsetCommitKey(group: string, topic: string, partition: n
   return w.toBuffer();
 }
 
+/** GroupMetadataKey (key version 2). */
 export function encodeGroupMetadataKey(group: string): Buffer {
   const w = new Writer(32);
   w.writeInt16(GROUP_METADATA_KEY_VERSION);
@@ -114,6 +116,7 @@ export function decodeOffsetsTopicKey(buf: Buffer): OffsetsTopicKey {
   return { type: 'other', version };
 }
 
+/** OffsetCommitValue v3 (the expire timestamp is not written: v3 has none). */
 export function encodeOffsetCommitValue(v: OffsetCommitValue): Buffer {
   const w = new Writer(64);
   w.writeInt16(OFFSET_COMMIT_VALUE_VERSION);
@@ -124,6 +127,7 @@ export function encodeOffsetCommitValue(v: OffsetCommitValue): Buffer {
   return w.toBuffer();
 }
 
+/** OffsetCommitValue v0-4; throws ProtocolDecodeError when truncated. */
 export function decodeOffsetCommitValue(buf: Buffer): OffsetCommitValue {
   const r = new Reader(buf);
   const version = r.readInt16();
@@ -137,6 +141,7 @@ export function decodeOffsetCommitValue(buf: Buffer): OffsetCommitValue {
   return { offset, leaderEpoch, metadata, commitTimestamp, expireTimestamp };
 }
 
+/** GroupMetadataValue v3. */
 export function encodeGroupMetadataValue(v: GroupMetadataValue): Buffer {
   const w = new Writer(256);
   w.writeInt16(GROUP_METADATA_VALUE_VERSION);
@@ -159,6 +164,7 @@ export function encodeGroupMetadataValue(v: GroupMetadataValue): Buffer {
   return w.toBuffer();
 }
 
+/** GroupMetadataValue v0-4; throws ProtocolDecodeError when truncated. */
 export function decodeGroupMetadataValue(buf: Buffer): GroupMetadataValue {
   const r = new Reader(buf);
   const version = r.readInt16();
