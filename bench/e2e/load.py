@@ -7,7 +7,8 @@ pyenv python3 that is first on PATH. Every subcommand prints one JSON line on st
   mock                      host librdkafka's in-memory mock cluster (the reference broker).
                             Prints {"bootstrap": ...}; then reads `topic NAME PARTITIONS` lines on
                             stdin and answers {"created": NAME}; exits on stdin EOF.
-  create                    create a topic with the AdminClient (Samsa).
+  create                    create topics (--topic NAME:PARTITIONS ...) with the AdminClient (Samsa).
+  offsets                   sum of a topic's low and high watermarks (to check what was stored).
   produce                   N records of SIZE bytes as fast as possible; records/s, MB/s and the
                             per-record produce latency (enqueue -> delivery report).
   paced                     records at a fixed rate with linger.ms=0: the latency of an unloaded
@@ -88,22 +89,46 @@ def cmd_mock(args):
 def cmd_create(args):
     from confluent_kafka.admin import AdminClient, NewTopic
 
+    specs = [(t.rsplit(":", 1)[0], int(t.rsplit(":", 1)[1])) for t in args.topic]
     admin = AdminClient({"bootstrap.servers": args.bootstrap})
-    futures = admin.create_topics([NewTopic(args.topic, args.partitions, 1)], operation_timeout=30)
-    try:
-        futures[args.topic].result(30)
-    except Exception as e:  # noqa: BLE001 - report any admin error as data
-        fail("create_topics %s: %s" % (args.topic, e))
+    futures = admin.create_topics([NewTopic(name, parts, 1) for name, parts in specs], operation_timeout=30)
+    for name, _ in specs:
+        try:
+            futures[name].result(30)
+        except Exception as e:  # noqa: BLE001 - report any admin error as data
+            fail("create_topics %s: %s" % (name, e))
     # Wait until the metadata shows every partition with a leader.
     deadline = time.time() + 30
-    while time.time() < deadline:
-        md = admin.list_topics(topic=args.topic, timeout=5)
-        t = md.topics.get(args.topic)
-        if t is not None and t.error is None and len(t.partitions) == args.partitions and all(p.leader >= 0 for p in t.partitions.values()):
-            emit({"created": args.topic, "partitions": args.partitions})
-            return
-        time.sleep(0.05)
-    fail("topic %s not ready in metadata" % args.topic)
+    pending = dict(specs)
+    while pending and time.time() < deadline:
+        md = admin.list_topics(timeout=5)
+        for name, parts in list(pending.items()):
+            t = md.topics.get(name)
+            if t is not None and t.error is None and len(t.partitions) == parts and all(p.leader >= 0 for p in t.partitions.values()):
+                del pending[name]
+        if pending:
+            time.sleep(0.05)
+    if pending:
+        fail("topics not ready in metadata: %s" % ", ".join(pending))
+    emit({"created": [name for name, _ in specs]})
+
+
+def cmd_offsets(args):
+    """Sums the partitions' high watermarks: how many records the broker stored."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": args.bootstrap, "group.id": "bench-unused", "enable.auto.commit": False})
+    md = c.list_topics(topic=args.topic, timeout=10)
+    t = md.topics.get(args.topic)
+    if t is None or t.error is not None:
+        fail("topic %s missing" % args.topic)
+    low = high = 0
+    for p in t.partitions:
+        lo, hi = c.get_watermark_offsets(TopicPartition(args.topic, p), timeout=10)
+        low += lo
+        high += hi
+    c.close()
+    emit({"topic": args.topic, "partitions": len(t.partitions), "low": low, "high": high})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,7 +162,9 @@ def producer_conf(args, linger_ms):
 def cmd_produce(args):
     from confluent_kafka import Producer
 
-    p = Producer(producer_conf(args, args.linger_ms))
+    # Fill mode packs the read set into ~1 MiB batches: the mock returns one batch per partition
+    # per Fetch (and finds it by a linear scan), so small batches would measure that instead.
+    p = Producer(producer_conf(args, 100 if args.round_robin else args.linger_ms))
     # Connect and fetch metadata before the clock starts.
     md = p.list_topics(topic=args.topic, timeout=10)
     if args.topic not in md.topics or md.topics[args.topic].error is not None:
@@ -166,7 +193,25 @@ def cmd_produce(args):
     produce = p.produce
     poll = p.poll
     topic = args.topic
+    if args.round_robin:
+        # Fill mode (the consume read set): an exact, even spread over the partitions. The
+        # default partitioner is sticky for null keys and would skew a short run.
+        parts = len(md.topics[topic].partitions)
+        for i in range(n):
+            while True:
+                try:
+                    produce(topic, payload, partition=i % parts, callback=on_error)
+                    break
+                except BufferError:
+                    poll(0.001)
+        if p.flush(180):
+            fail("fill: records not delivered")
+        if errors[0]:
+            fail("%d delivery errors, last: %s" % (errors[0], errors[1]))
+        emit({"records": n, "filled": topic})
+        return
     t0 = time.perf_counter()
+    c0 = time.thread_time()
     i = 0
     while i < n:
         try:
@@ -183,6 +228,7 @@ def cmd_produce(args):
     t_enqueued = time.perf_counter()
     remaining = p.flush(180)
     t1 = time.perf_counter()
+    main_cpu = time.thread_time() - c0
     if remaining:
         fail("%d records not delivered after flush" % remaining)
     if errors[0]:
@@ -196,6 +242,8 @@ def cmd_produce(args):
         "enqueueSeconds": t_enqueued - t0,
         "recordsPerSec": n / elapsed,
         "mbPerSec": n * args.size / elapsed / 1e6,
+        # CPU of the Python thread that calls produce(); near 100 % means the load is client-bound.
+        "clientMainThreadPct": main_cpu / elapsed * 100,
         "latencySamples": len(lat),
         "p50Ms": percentile(lat, 0.50) * 1000 if lat else None,
         "p99Ms": percentile(lat, 0.99) * 1000 if lat else None,
@@ -258,8 +306,8 @@ def cmd_consume(args):
 
     The mock keeps at most 5 MiB (and 100,000 batches) per partition and drops older batches, so
     a read set bigger than that cannot be read back from it. run.mjs therefore fills a separate
-    topic with at most 4 MiB per partition on both brokers and this loop re-reads it: on each
-    partition's EOF the partition is seeked back to offset 0.
+    topic with at most 3 MiB per partition on both brokers and this loop re-reads it: when every
+    partition has reached its end, all are assigned again from offset 0.
     """
     from confluent_kafka import Consumer, KafkaError, TopicPartition
 
@@ -271,21 +319,33 @@ def cmd_consume(args):
         "enable.partition.eof": True,
         "fetch.max.bytes": 52428800,
         "max.partition.fetch.bytes": 10485760,
-        "fetch.wait.max.ms": 100,
+        # Short long-polls: at the end of a pass the outstanding fetch waits fetch.wait.max.ms
+        # before the next pass's fetch can go out (10 ms halves the 1-partition 1 KiB rate).
+        "fetch.wait.max.ms": 1,
+        # librdkafka backs a partition off for fetch.error.backoff.ms (500 ms) when a fetch
+        # reaches the end of the log; the re-read loop below would mostly measure that sleep.
+        "fetch.error.backoff.ms": 0,
         "queued.max.messages.kbytes": 262144,
+        # With assign() every partition feeds one queue; once it holds queued.min.messages
+        # (100,000) librdkafka 2.0.2 stops fetching and only re-checks about once a second.
+        "queued.min.messages": 10000000,
     })
-    c.assign([TopicPartition(args.topic, p, 0) for p in range(args.partitions)])
+    assignment = [TopicPartition(args.topic, p, 0) for p in range(args.partitions)]
+    c.assign(assignment)
     n = args.records
     got = 0
     nbytes = 0
     passes = 0
+    at_eof = set()
     t0 = None
     deadline = time.time() + args.timeout
     eof = KafkaError._PARTITION_EOF
     while got < n:
         if time.time() > deadline:
             fail("consumed %d of %d records before the timeout" % (got, n))
-        msgs = c.consume(num_messages=10000, timeout=1.0)
+        # consume() returns early only when num_messages are ready, so a long timeout would hold
+        # the partition-EOF events (and the next pass) back until it expires.
+        msgs = c.consume(num_messages=10000, timeout=0.01)
         if msgs and t0 is None:
             # The clock starts at the first batch so connection/metadata setup is excluded on
             # both brokers alike.
@@ -296,10 +356,16 @@ def cmd_consume(args):
                 nbytes += len(m.value())
                 got += 1
             elif e.code() == eof:
-                passes += 1
-                c.seek(TopicPartition(m.topic(), m.partition(), 0))
+                at_eof.add(m.partition())
             else:
                 fail("consume error: %s" % e)
+        if len(at_eof) == args.partitions and got < n:
+            # Every partition is read to its end: start the next pass over all of them at once.
+            # (Seeking each partition at its own EOF stalls the other partitions' fetches.)
+            passes += 1
+            at_eof.clear()
+            c.unassign()
+            c.assign(assignment)
     t1 = time.perf_counter()
     c.close()
     elapsed = t1 - t0
@@ -320,8 +386,10 @@ def main():
     m.add_argument("--brokers", type=int, default=1)
     c = sub.add_parser("create")
     c.add_argument("--bootstrap", required=True)
-    c.add_argument("--topic", required=True)
-    c.add_argument("--partitions", type=int, required=True)
+    c.add_argument("--topic", action="append", required=True, help="NAME:PARTITIONS, repeatable")
+    o = sub.add_parser("offsets")
+    o.add_argument("--bootstrap", required=True)
+    o.add_argument("--topic", required=True)
     for name in ("produce", "paced"):
         p = sub.add_parser(name)
         p.add_argument("--bootstrap", required=True)
@@ -333,6 +401,7 @@ def main():
         p.add_argument("--latency-every", type=int, default=1)
         p.add_argument("--rate", type=int, default=10000)
         p.add_argument("--seconds", type=float, default=2.0)
+        p.add_argument("--round-robin", action="store_true")
     k = sub.add_parser("consume")
     k.add_argument("--bootstrap", required=True)
     k.add_argument("--topic", required=True)
@@ -340,7 +409,7 @@ def main():
     k.add_argument("--records", type=int, required=True)
     k.add_argument("--timeout", type=float, default=120)
     args = ap.parse_args()
-    {"mock": cmd_mock, "create": cmd_create, "produce": cmd_produce, "paced": cmd_paced, "consume": cmd_consume}[args.cmd](args)
+    {"mock": cmd_mock, "create": cmd_create, "offsets": cmd_offsets, "produce": cmd_produce, "paced": cmd_paced, "consume": cmd_consume}[args.cmd](args)
 
 
 if __name__ == "__main__":

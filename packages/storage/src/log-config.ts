@@ -31,6 +31,9 @@ export interface LogConfig {
   cleanupPolicy: string;
   /** max.message.bytes: largest record batch accepted by append. */
   maxMessageBytes: number;
+  /** message.timestamp.before.max.ms / after.max.ms: how far a CreateTime timestamp may lie from the broker's clock (checked by the produce path; absent = unlimited). */
+  messageTimestampBeforeMaxMs?: number;
+  messageTimestampAfterMaxMs?: number;
 }
 
 /** Kafka's defaults. */

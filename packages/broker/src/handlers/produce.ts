@@ -33,6 +33,7 @@ import {
   type ProduceResponse,
   type RecordBatchHeader,
 } from '@samsa/protocol';
+import type { LogConfig } from '@samsa/storage';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
 import { isInternalTopic } from '../topic-name.js';
@@ -127,7 +128,7 @@ function fail(r: PartitionResponse, errorCode: number, message: string | null = 
  */
 function checkTimestamps(
   batch: RecordBatchHeader,
-  config: { messageTimestampType: string; messageTimestampBeforeMaxMs?: number; messageTimestampAfterMaxMs?: number },
+  config: LogConfig,
   nowMs: number,
 ): string | null {
   if (batch.timestampType === TimestampType.LogAppendTime || config.messageTimestampType === 'LogAppendTime') return null;
