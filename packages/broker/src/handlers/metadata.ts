@@ -57,13 +57,17 @@ export function metadataHandler(s: BrokerServices): ApiHandler<MetadataRequest, 
               continue;
             }
             try {
-              t = s.metadata.topic(name) ?? (await s.topics.create(name, s.config.numPartitions, new Map()));
+              t = await s.topics.create(name, s.config.numPartitions, new Map());
+              s.logger.info({ topic: name, partitions: t.partitions }, 'auto-created topic');
             } catch (err) {
-              s.logger.warn({ err, topic: name }, 'auto-create failed');
-              topics.push(errorTopic(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE));
-              continue;
+              // Another request may have created it meanwhile; anything else is retriable for the client.
+              t = s.metadata.topic(name);
+              if (!t) {
+                s.logger.warn({ err, topic: name }, 'auto-create failed');
+                topics.push(errorTopic(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE));
+                continue;
+              }
             }
-            s.logger.info({ topic: name, partitions: t.partitions }, 'auto-created topic');
           }
           topics.push(describeTopic(s, t));
         }
