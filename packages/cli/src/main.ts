@@ -2,9 +2,11 @@
  * The `samsa` command. Subcommands:
  *   server [--config FILE] [--set key=value ...]   run a broker in the foreground
  *   topic create|list|describe|delete|alter-config   topic admin over the wire protocol
+ *   group list|describe|reset-offsets|delete|delete-offsets   consumer group admin
  */
 import { runServer } from './commands/server.js';
 import { runTopic } from './commands/topic.js';
+import { runGroup } from './commands/group.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: samsa <command> [options]
@@ -12,6 +14,7 @@ const USAGE = `usage: samsa <command> [options]
 commands:
   server [--config FILE] [--set key=value ...]   start a broker in the foreground
   topic <create|list|describe|delete|alter-config> [options]   manage topics (samsa topic --help)
+  group <list|describe|reset-offsets|delete|delete-offsets> [options]   manage consumer groups (samsa group --help)
 `;
 
 /** Runs the samsa command line; returns the process exit code. */
@@ -24,6 +27,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'topic':
       case 'topics':
         return await runTopic(rest);
+      case 'group':
+      case 'groups':
+        return await runGroup(rest);
       case undefined:
       case '-h':
       case '--help':
