@@ -10,6 +10,7 @@ command -v kcat >/dev/null 2>&1 || need+=(kcat)
 /usr/bin/python3 -c 'import snappy' >/dev/null 2>&1 || need+=(python3-snappy)
 /usr/bin/python3 -c 'import lz4' >/dev/null 2>&1 || need+=(python3-lz4)
 /usr/bin/python3 -c 'import zstandard' >/dev/null 2>&1 || need+=(python3-zstandard)
+[ -x /usr/bin/Burrow ] || need+=(burrow)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -112,6 +112,8 @@ export class Broker {
         maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
         maxGroupSize: config.groupMaxSize,
         offsetMetadataMaxBytes: DEFAULT_OFFSET_METADATA_MAX_BYTES,
+        offsetsRetentionMs: config.offsetsRetentionMs,
+        offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
       },
       partitionExists: (topic, partition) => {
         const t = metadata.topic(topic);

@@ -42,6 +42,8 @@ export class ClassicGroup {
   initialDelayRemainingMs = 0;
   /** Members that must send SyncGroup within the rebalance timeout. */
   syncTimer: TimerHandle | null = null;
+  /** OffsetCommits whose append has not completed yet (offset expiry skips the group meanwhile). */
+  inflightCommits = 0;
 
   constructor(groupId: string, nowMs: number, state: GroupState = 'Empty') {
     this.groupId = groupId;

@@ -54,7 +54,7 @@ import {
   decodeOffsetsTopicKey,
   type GroupMetadataValue,
 } from './offsets-topic-records.js';
-import type { GroupTimers } from './timers.js';
+import type { GroupTimers, TimerHandle } from './timers.js';
 
 /** One record of `__consumer_offsets` (value null = tombstone). */
 export interface OffsetsTopicRecord {
@@ -80,7 +80,17 @@ export interface GroupCoordinatorConfig {
   maxGroupSize: number;
   /** offset.metadata.max.bytes (Kafka default 4096). */
   offsetMetadataMaxBytes: number;
+  /** offsets.retention.minutes in ms (Kafka default 7 days; see {@link GroupCoordinator.expireOffsets}). */
+  offsetsRetentionMs?: number;
+  /** offsets.retention.check.interval.ms (Kafka default 600000): how often expired offsets are looked for. */
+  offsetsRetentionCheckIntervalMs?: number;
 }
+
+/** Kafka's offsets.retention.minutes default (7 days), in ms. */
+export const DEFAULT_OFFSETS_RETENTION_MS = 7 * 24 * 60 * 60_000;
+
+/** Kafka's offsets.retention.check.interval.ms default. */
+export const DEFAULT_OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
 
 /**
  * Samsa's own cap on members per group, whatever group.max.size says
@@ -216,16 +226,22 @@ export class GroupCoordinator {
   readonly #groups = new Map<string, ClassicGroup>();
   readonly #timers: GroupTimers;
   readonly #log: GroupLog;
-  readonly #config: GroupCoordinatorConfig;
+  readonly #config: Required<GroupCoordinatorConfig>;
   readonly #partitionExists: (topic: string, partition: number) => boolean;
   readonly #newMemberId: (prefix: string) => string;
   readonly #onError: (message: string, err: unknown) => void;
   #shutDown = false;
+  #retentionTimer: TimerHandle | null = null;
 
   constructor(opts: GroupCoordinatorOptions) {
     this.#timers = opts.timers;
     this.#log = opts.log;
-    this.#config = { ...opts.config, maxGroupSize: Math.min(opts.config.maxGroupSize, MAX_GROUP_MEMBERS) };
+    this.#config = {
+      offsetsRetentionMs: DEFAULT_OFFSETS_RETENTION_MS,
+      offsetsRetentionCheckIntervalMs: DEFAULT_OFFSETS_RETENTION_CHECK_INTERVAL_MS,
+      ...opts.config,
+      maxGroupSize: Math.min(opts.config.maxGroupSize, MAX_GROUP_MEMBERS),
+    };
     this.#partitionExists = opts.partitionExists;
     this.#newMemberId = opts.newMemberId ?? ((prefix) => `${prefix}-${randomUUID()}`);
     this.#onError = opts.onError ?? (() => undefined);
@@ -820,7 +836,13 @@ export class GroupCoordinator {
       this.#dropIfUnused(group);
       return results;
     }
-    const stored = await this.#append(req.groupId, records, commitErrorCode);
+    group.inflightCommits++;
+    let stored: number;
+    try {
+      stored = await this.#append(req.groupId, records, commitErrorCode);
+    } finally {
+      group.inflightCommits--;
+    }
     if (stored !== ErrorCode.NONE) return results.map((r) => (r === ErrorCode.NONE ? stored : r));
     // Appends to one partition complete in call order, so the cache ends with the last commit.
     if (this.#groups.get(req.groupId) === group && !group.is('Dead')) {
@@ -1072,11 +1094,72 @@ export class GroupCoordinator {
       }
       for (const m of group.members.values()) this.#touch(group, m);
     }
+    this.#scheduleRetentionCheck();
+  }
+
+  // ------------------------------------------------------- offset retention
+
+  #scheduleRetentionCheck(): void {
+    if (this.#shutDown) return;
+    this.#timers.clear(this.#retentionTimer);
+    this.#retentionTimer = this.#timers.set(this.#config.offsetsRetentionCheckIntervalMs, () => {
+      this.#retentionTimer = null;
+      void this.expireOffsets().finally(() => this.#scheduleRetentionCheck());
+    });
+  }
+
+  /**
+   * Offset retention (Kafka >= 2.1, KIP-211), run every
+   * offsets.retention.check.interval.ms. Only Empty groups lose offsets:
+   *
+   *   group                                   an offset expires when
+   *   Empty, with a protocol type (was used   now >= the time the group became Empty
+   *     by members)                                  + offsets.retention.minutes
+   *   Empty, no protocol type (only simple    now >= that offset's commit timestamp
+   *     consumers ever committed)                    + offsets.retention.minutes
+   *   with members (any state)                never (Kafka also expires offsets of topics the
+   *                                           members no longer subscribe to; Samsa does not)
+   *
+   * Expired offsets are tombstoned in `__consumer_offsets` so a restart does not bring them
+   * back. An Empty group left with no offsets (and no KIP-394 member id outstanding) becomes
+   * Dead and is forgotten; its GroupMetadata record is tombstoned too when it ever had a
+   * generation. Resolves with the number of offsets expired.
+   */
+  async expireOffsets(): Promise<number> {
+    if (this.#shutDown) return 0;
+    const now = this.#timers.nowMs();
+    const retention = this.#config.offsetsRetentionMs;
+    const appends: Array<Promise<number>> = [];
+    let expired = 0;
+    for (const group of [...this.#groups.values()]) {
+      if (!group.is('Empty') || group.size > 0 || group.inflightCommits > 0) continue;
+      const records: OffsetsTopicRecord[] = [];
+      for (const [topic, byPartition] of [...group.offsets]) {
+        for (const [partition, value] of [...byPartition]) {
+          const base = group.protocolType === null ? value.commitTimestamp : group.stateTimestampMs;
+          const expiresAt = value.expireTimestamp >= 0 ? value.expireTimestamp : base + retention;
+          if (now < expiresAt) continue;
+          group.deleteCommitted(topic, partition);
+          records.push({ key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null });
+          expired++;
+        }
+      }
+      if (!group.hasOffsets() && group.pendingMembers.size === 0 && group.joinTimer === null) {
+        group.transitionTo('Dead', now);
+        this.#groups.delete(group.groupId);
+        if (group.generationId > 0) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+      }
+      if (records.length > 0) appends.push(this.#append(group.groupId, records, storeErrorCode));
+    }
+    await Promise.all(appends);
+    return expired;
   }
 
   /** Clears every timer and fails every parked JoinGroup/SyncGroup with NOT_COORDINATOR. */
   shutdown(): void {
     this.#shutDown = true;
+    this.#timers.clear(this.#retentionTimer);
+    this.#retentionTimer = null;
     for (const group of this.#groups.values()) {
       this.#timers.clear(group.joinTimer);
       this.#timers.clear(group.syncTimer);
