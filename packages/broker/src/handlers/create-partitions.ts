@@ -3,13 +3,14 @@
  *
  * Grows a topic to Count partitions. Errors: UNKNOWN_TOPIC_OR_PARTITION,
  * INVALID_PARTITIONS when Count is not larger than the current count (or above
- * the per-topic cap), INVALID_REPLICA_ASSIGNMENT when assignments don't cover
+ * the per-topic cap, or the topic is internal), INVALID_REPLICA_ASSIGNMENT when assignments don't cover
  * exactly the new partitions with this broker, INVALID_REQUEST for a topic
  * listed twice. ValidateOnly checks without changing anything.
  */
 import { CreatePartitionsApi, ErrorCode, type CreatePartitionsRequest, type CreatePartitionsResponse } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
+import { isInternalTopic } from '../topic-name.js';
 import { MAX_PARTITIONS_PER_TOPIC } from './create-topics.js';
 
 type Result = CreatePartitionsResponse['results'][number];
@@ -37,6 +38,11 @@ export function createPartitionsHandler(s: BrokerServices): ApiHandler<CreatePar
         const topic = s.metadata.topic(t.name);
         if (!topic) {
           fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
+          continue;
+        }
+        if (isInternalTopic(topic.name)) {
+          // A new count would move groups (and later transactional ids) to other partitions of the topic.
+          fail(ErrorCode.INVALID_PARTITIONS, `The partition count of internal topic ${topic.name} cannot be changed.`);
           continue;
         }
         if (t.count <= topic.partitions) {
