@@ -7,6 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '@samsa/broker';
 import { Admin, Connection } from '@samsa/client';
 import {
+  CreatePartitionsApi,
   DescribeClusterApi,
   DescribeConfigsApi,
   DescribeLogDirsApi,
@@ -126,4 +127,20 @@ test('DeleteRecords through kafkajs moves the log start offset; DescribeLogDirs 
   assert.equal(cluster.errorCode, ErrorCode.NONE);
   assert.equal(cluster.brokers[0].port, broker.port);
   assert.equal(cluster.controllerId, 0);
+});
+
+test('the partition count of __consumer_offsets cannot be changed', { timeout: 30_000 }, async (t) => {
+  const broker = await startBroker({ config: { 'offsets.topic.num.partitions': '3' } });
+  t.after(() => broker.stop());
+  const admin = await Admin.connect(broker.bootstrap);
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'src', numPartitions: 1 }]);
+  // A commit creates the offsets topic.
+  await admin.commitOffsets('g', [{ topic: 'src', partition: 0, offset: 0 }]);
+  const conn = await Connection.open('127.0.0.1', broker.port);
+  t.after(() => conn.close());
+  const res = await conn.send(CreatePartitionsApi, 3, { topics: [{ name: '__consumer_offsets', count: 10, assignments: null }], timeoutMs: 5000, validateOnly: false });
+  assert.equal(res.results[0].errorCode, ErrorCode.INVALID_PARTITIONS);
+  const [offsets] = await admin.describeTopics(['__consumer_offsets']);
+  assert.equal(offsets.partitions.length, 3);
 });
