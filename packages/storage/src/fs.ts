@@ -19,6 +19,12 @@ export interface FsFile {
   readonly path: string;
   /** Writes all of `buf` at `position`, looping over short writes. */
   write(buf: Buffer, position: number): Promise<void>;
+  /**
+   * Optional gathered write: all of `bufs`, back to back, at `position`
+   * (one pwritev where possible, looping over short writes). Callers fall
+   * back to sequential {@link write} calls when absent.
+   */
+  writev?(bufs: readonly Buffer[], position: number): Promise<void>;
   /** Reads up to `length` bytes from `position` into `buf[offset..]`; returns the count (short only at end of file). */
   read(buf: Buffer, offset: number, length: number, position: number): Promise<number>;
   /** Sets the file length. */
@@ -92,6 +98,29 @@ class NodeFile implements FsFile {
         });
       };
       if (buf.length === 0) resolve();
+      else step();
+    });
+  }
+
+  writev(bufs: readonly Buffer[], position: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const fd = this.#fd;
+      let list: Buffer[] = bufs.filter((b) => b.length > 0);
+      let at = position;
+      const step = (): void => {
+        fs.writev(fd, list, at, (err, n) => {
+          if (err) return reject(err);
+          if (n <= 0) return reject(Object.assign(new Error(`pwritev of ${this.path} made no progress`), { code: 'EIO' }));
+          at += n;
+          let k = 0;
+          while (k < list.length && n >= list[k].length) n -= list[k++].length;
+          if (k === list.length) return resolve();
+          list = list.slice(k);
+          if (n > 0) list[0] = list[0].subarray(n);
+          step();
+        });
+      };
+      if (list.length === 0) resolve();
       else step();
     });
   }

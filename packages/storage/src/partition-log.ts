@@ -20,7 +20,12 @@
  * Ordering: every mutation (append, roll, flush, retention, DeleteRecords,
  * truncate, close) runs through one promise queue, so they apply in call
  * order and never interleave; reads bypass the queue and see a consistent
- * prefix (see segment.ts).
+ * prefix (see segment.ts). Appends called back to back with nothing else
+ * queued between them share one queue entry: offsets are assigned in call
+ * order and the ones that fit the active segment go to the file as one
+ * gathered write (pwritev, at most 1 MiB unless one append is larger), then
+ * are acknowledged in call order. A roll still happens between appends and
+ * only after the pending write has completed.
  *
  * Durability: append resolves once its bytes are in the kernel (write(2) has
  * returned), not on disk. That survives the process being killed (kill -9,
@@ -66,6 +71,27 @@ export interface AppendResult {
   recordCount: number;
   maxTimestamp: number;
 }
+
+/** An append waiting in the queue. */
+interface PendingAppend {
+  buf: Buffer;
+  leaderEpoch: number;
+  resolve: (r: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** An append whose batches are stamped with offsets, not yet written. */
+interface PreparedAppend {
+  firstOffset: number;
+  lastOffset: number;
+  infos: AppendBatchInfo[];
+  maxTimestamp: number;
+  recordCount: number;
+}
+
+/** Bounds of one coalesced write (IOV_MAX, and latency of the first append in it). */
+const MAX_APPENDS_PER_WRITE = 1024;
+const MAX_BYTES_PER_WRITE = 1 * 1024 * 1024;
 
 /** Result of {@link PartitionLog.read}. */
 export interface ReadResult {
@@ -132,6 +158,8 @@ export class PartitionLog {
   #highWatermark: number;
   #hwFollowsLeo: boolean;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The appends of the last queue entry, while more may join it (see append). */
+  #openGroup: PendingAppend[] | null = null;
   #unflushedMessages = 0;
   #lastFlushMs: number;
   #closed = false;
@@ -283,7 +311,20 @@ export class PartitionLog {
    * Concurrent calls are applied in call order.
    */
   append(batches: Buffer, opts?: { leaderEpoch?: number }): Promise<AppendResult> {
-    return this.#enqueue(() => this.#append(batches, opts?.leaderEpoch ?? 0));
+    return new Promise<AppendResult>((resolve, reject) => {
+      const p: PendingAppend = { buf: batches, leaderEpoch: opts?.leaderEpoch ?? 0, resolve, reject };
+      // Appends called back to back (nothing else queued in between) share
+      // one queue entry, so they reach the file in one gathered write.
+      const group = this.#openGroup;
+      if (group !== null) {
+        group.push(p);
+        return;
+      }
+      const g: PendingAppend[] = [p];
+      this.#openGroup = g;
+      const run = this.#queue.then(() => this.#appendGroup(g));
+      this.#queue = run.catch(() => undefined);
+    });
   }
 
   /**
@@ -512,13 +553,112 @@ export class PartitionLog {
     });
   }
 
-  async #append(buf: Buffer, leaderEpoch: number): Promise<AppendResult> {
-    this.#ensureOpen();
+  /**
+   * Writes a group of queued appends in call order. Offsets are assigned
+   * append by append; consecutive appends that all fit the active segment
+   * (by the roll rule, applied as if the earlier ones were already written)
+   * go out as one gathered write, and are acknowledged, in order, only once
+   * that write (and so every earlier one) has completed. An append that
+   * needs a roll first waits for the pending write, so rolls stay on batch
+   * boundaries and see the real segment. A bad append fails alone; a failed
+   * write or flush fails the appends of that write only.
+   */
+  async #appendGroup(items: PendingAppend[]): Promise<void> {
+    if (this.#openGroup === items) this.#openGroup = null;
+    let i = 0;
+    try {
+      while (i < items.length) {
+        this.#ensureOpen();
+        const c = this.#config;
+        const now = this.#clock.nowMs();
+        const active = this.#active();
+        // In call order; an append that fails its checks is settled in its place too.
+        const run: Array<{ p: PendingAppend; prepared: PreparedAppend | null; err?: unknown }> = [];
+        let first: PreparedAppend | null = null;
+        let writes = 0;
+        let runBytes = 0;
+        let runMaxTimestamp = -1;
+        let next = this.logEndOffset;
+        while (i < items.length && writes < MAX_APPENDS_PER_WRITE) {
+          const p = items[i];
+          let prepared: PreparedAppend;
+          try {
+            prepared = this.#prepare(p.buf, p.leaderEpoch, next, now);
+          } catch (err) {
+            run.push({ p, prepared: null, err });
+            i++;
+            continue;
+          }
+          if (first !== null) {
+            const maxTs = Math.max(runMaxTimestamp, prepared.maxTimestamp);
+            const pending = { bytes: runBytes, firstBatchTimestamp: first.infos[0].maxTimestamp };
+            const roll = active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: p.buf.length, lastOffset: prepared.lastOffset, maxTimestamp: maxTs, nowMs: now, pending });
+            // Write what we have first; this append is decided again against the written segment.
+            if (roll || runBytes + p.buf.length > MAX_BYTES_PER_WRITE) break;
+          } else if (active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: p.buf.length, lastOffset: prepared.lastOffset, maxTimestamp: prepared.maxTimestamp, nowMs: now })) {
+            if (run.length > 0) break; // settle the failed ones before rolling
+            try {
+              await this.#roll();
+            } catch (err) {
+              p.reject(err);
+              i++;
+            }
+            break; // start over on the new active segment (offsets are assigned again, unchanged)
+          }
+          run.push({ p, prepared });
+          if (first === null) first = prepared;
+          writes++;
+          runBytes += p.buf.length;
+          if (prepared.maxTimestamp > runMaxTimestamp) runMaxTimestamp = prepared.maxTimestamp;
+          next = prepared.lastOffset + 1;
+          i++;
+        }
+        if (run.length === 0) continue;
+        let writeErr: unknown = null;
+        if (writes > 0) {
+          const firstOffset = this.logEndOffset;
+          try {
+            const parts: Array<{ buf: Buffer; batches: AppendBatchInfo[] }> = [];
+            for (const r of run) if (r.prepared !== null) parts.push({ buf: r.p.buf, batches: r.prepared.infos });
+            await active.appendMany(parts, now);
+            if (this.#hwFollowsLeo) this.#highWatermark = next;
+            this.#checkInvariants();
+            this.#unflushedMessages += next - firstOffset;
+            if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();
+          } catch (err) {
+            writeErr = err;
+          }
+        }
+        const logAppendTimeMs = c.messageTimestampType === 'LogAppendTime' ? now : -1;
+        for (const { p, prepared, err } of run) {
+          if (prepared === null) p.reject(err);
+          else if (writeErr !== null) p.reject(writeErr);
+          else {
+            p.resolve({
+              baseOffset: prepared.firstOffset,
+              lastOffset: prepared.lastOffset,
+              logAppendTimeMs,
+              logStartOffset: this.#logStartOffset,
+              recordCount: prepared.recordCount,
+              maxTimestamp: prepared.maxTimestamp,
+            });
+          }
+        }
+      }
+    } catch (err) {
+      for (; i < items.length; i++) items[i].reject(err);
+    }
+  }
+
+  /**
+   * Checks one append's batches and stamps them for offsets from `firstOffset`
+   * (baseOffset, leader epoch, LogAppendTime). Throws (failing only this
+   * append) on a malformed or oversized batch.
+   */
+  #prepare(buf: Buffer, leaderEpoch: number, firstOffset: number, now: number): PreparedAppend {
     assert(buf.length >= RECORD_BATCH_HEADER_SIZE, 'append of less than one batch header');
     const c = this.#config;
-    const now = this.#clock.nowMs();
     const logAppendTime = c.messageTimestampType === 'LogAppendTime';
-    const firstOffset = this.logEndOffset;
     const infos: AppendBatchInfo[] = [];
     let next = firstOffset;
     let maxTimestamp = -1;
@@ -543,24 +683,7 @@ export class PartitionLog {
       next += delta + 1;
       pos += size;
     }
-    const lastOffset = next - 1;
-    let active = this.#active();
-    if (active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: buf.length, lastOffset, maxTimestamp, nowMs: now })) {
-      active = await this.#roll();
-    }
-    await active.append(buf, infos, now);
-    if (this.#hwFollowsLeo) this.#highWatermark = next;
-    this.#checkInvariants();
-    this.#unflushedMessages += next - firstOffset;
-    if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();
-    return {
-      baseOffset: firstOffset,
-      lastOffset,
-      logAppendTimeMs: logAppendTime ? now : -1,
-      logStartOffset: this.#logStartOffset,
-      recordCount,
-      maxTimestamp,
-    };
+    return { firstOffset, lastOffset: next - 1, infos, maxTimestamp, recordCount };
   }
 
   /** Seals the active segment and starts a new one at the log end offset. */
@@ -626,6 +749,8 @@ export class PartitionLog {
   }
 
   #enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    // Appends called after this operation must not join a group queued before it.
+    this.#openGroup = null;
     const run = this.#queue.then(fn);
     this.#queue = run.catch(() => undefined);
     return run;

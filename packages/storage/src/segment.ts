@@ -195,12 +195,28 @@ export class LogSegment {
    * span more than segment.ms (falling back to wall-clock age when the
    * segment's first batch has no timestamp).
    */
-  shouldRoll(p: { segmentBytes: number; segmentMs: number; appendBytes: number; lastOffset: number; maxTimestamp: number; nowMs: number }): boolean {
-    if (this.#size === 0) return false;
-    if (this.#size + p.appendBytes > p.segmentBytes) return true;
+  shouldRoll(p: {
+    segmentBytes: number;
+    segmentMs: number;
+    appendBytes: number;
+    lastOffset: number;
+    maxTimestamp: number;
+    nowMs: number;
+    /**
+     * Appends decided on but not yet written (a coalesced write in the
+     * making): the rule is applied as if they were already in the segment.
+     * `firstBatchTimestamp` is the first pending batch's maxTimestamp.
+     */
+    pending?: { bytes: number; firstBatchTimestamp: number };
+  }): boolean {
+    const pendingBytes = p.pending?.bytes ?? 0;
+    const size = this.#size + pendingBytes;
+    if (size === 0) return false;
+    if (size + p.appendBytes > p.segmentBytes) return true;
     if (this.#offsetIndex.isFull || this.#timeIndex.isFull) return true;
     if (p.lastOffset - this.baseOffset > 0x7fffffff) return true;
-    const waited = this.#firstBatchTimestamp >= 0 ? p.maxTimestamp - this.#firstBatchTimestamp : p.nowMs - this.#createdMs;
+    const first = this.#size === 0 && p.pending !== undefined ? p.pending.firstBatchTimestamp : this.#firstBatchTimestamp;
+    const waited = first >= 0 ? p.maxTimestamp - first : p.nowMs - this.#createdMs;
     return waited > p.segmentMs;
   }
 
@@ -211,21 +227,47 @@ export class LogSegment {
    * cut (best effort; the next append overwrites them anyway).
    */
   async append(buf: Buffer, batches: readonly AppendBatchInfo[], nowMs: number): Promise<void> {
+    await this.appendMany([{ buf, batches }], nowMs);
+  }
+
+  /**
+   * {@link append} of several buffers back to back in one gathered write
+   * (pwritev): all or nothing for the in-memory state, which moves only once
+   * every byte is written. Batch positions are relative to their own buffer.
+   */
+  async appendMany(parts: ReadonlyArray<{ buf: Buffer; batches: readonly AppendBatchInfo[] }>, nowMs: number): Promise<void> {
     assert(!this.#closed, 'append to a closed segment');
-    assert(batches.length > 0, 'empty append');
+    assert(parts.length > 0 && parts.every((p) => p.batches.length > 0), 'empty append');
     const at = this.#size;
+    let total = 0;
+    for (const p of parts) total += p.buf.length;
     try {
-      await this.#file.write(buf, at);
+      if (parts.length === 1) {
+        await this.#file.write(parts[0].buf, at);
+      } else if (this.#file.writev !== undefined) {
+        await this.#file.writev(parts.map((p) => p.buf), at);
+      } else {
+        let pos = at;
+        for (const p of parts) {
+          await this.#file.write(p.buf, pos);
+          pos += p.buf.length;
+        }
+      }
     } catch (err) {
       await this.#file.truncate(at).catch(() => undefined);
       throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `write to ${this.logPath} failed`, { cause: err });
     }
-    if (at === 0) this.#firstBatchTimestamp = batches[0].maxTimestamp;
-    for (const b of batches) this.#indexBatch(at + b.position, b.size, b.lastOffset, b.maxTimestamp);
-    const last = batches[batches.length - 1];
+    if (at === 0) this.#firstBatchTimestamp = parts[0].batches[0].maxTimestamp;
+    let pos = at;
+    for (const p of parts) {
+      for (const b of p.batches) this.#indexBatch(pos + b.position, b.size, b.lastOffset, b.maxTimestamp);
+      pos += p.buf.length;
+    }
+    const lastPart = parts[parts.length - 1].batches;
+    const last = lastPart[lastPart.length - 1];
     assert(last.lastOffset >= this.#nextOffset, 'offsets must increase');
     this.#nextOffset = last.lastOffset + 1;
-    this.#size = at + buf.length;
+    this.#size = at + total;
     this.#lastModifiedMs = nowMs;
     this.#unflushed = true;
   }

@@ -6,9 +6,9 @@
 // On failure the seed is printed as SAMSA_SEED=<n>; rerun with that env var.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordBatchHeader } from '@samsa/protocol';
+import { ErrorCode, RecordBatchHeader } from '@samsa/protocol';
 import { ManualClock } from '../src/clock.js';
-import { OffsetOutOfRangeError } from '../src/errors.js';
+import { OffsetOutOfRangeError, StorageError } from '../src/errors.js';
 import { defaultLogConfig, type LogConfig } from '../src/log-config.js';
 import { PartitionLog } from '../src/partition-log.js';
 import { decodeAll, makeBatch } from '../test-support/batches.js';
@@ -77,6 +77,7 @@ async function runSeed(seed: number, steps: number): Promise<void> {
     segmentIndexBytes: r.pick([48, 4096]),
     retentionMs: 60_000,
     retentionBytes: r.pick([-1, 5000]),
+    maxMessageBytes: 3000,
   };
   const open = (): Promise<PartitionLog> => PartitionLog.open({ dir, topic: 'fuzz', partition: 0, config, fs, clock });
   let log = await open();
@@ -85,7 +86,7 @@ async function runSeed(seed: number, steps: number): Promise<void> {
   const trace: string[] = [];
   try {
     for (let step = 0; step < steps; step++) {
-      const op = r.pick(['append', 'append', 'append', 'append', 'read', 'read', 'roll', 'flush', 'kill', 'power', 'retention', 'deleteRecords', 'truncate', 'tick'] as const);
+      const op = r.pick(['append', 'append', 'append', 'append', 'burst', 'burst', 'read', 'read', 'roll', 'flush', 'kill', 'power', 'retention', 'deleteRecords', 'truncate', 'tick'] as const);
       trace.push(op);
       switch (op) {
         case 'append': {
@@ -102,6 +103,42 @@ async function runSeed(seed: number, steps: number): Promise<void> {
           assert.equal(res.baseOffset, m.logEndOffset);
           for (const v of values) m.append(v);
           assert.equal(res.lastOffset, m.logEndOffset - 1);
+          break;
+        }
+        case 'burst': {
+          // Appends issued without waiting (coalesced into gathered writes),
+          // sometimes with an oversized batch that must fail alone and with a
+          // roll or read queued among them; acknowledged in call order.
+          const n = 2 + r.int(6);
+          const calls: Array<{ p: Promise<unknown>; values: string[] | null }> = [];
+          const others: Array<Promise<unknown>> = [];
+          const settled: number[] = [];
+          for (let k = 0; k < n; k++) {
+            const bad = r.int(8) === 0;
+            const count = bad ? 6 : 1 + r.int(6);
+            const prefix = `b${batchNo++}`;
+            const buf = makeBatch(count, { prefix, valueBytes: bad ? 700 : r.int(120), timestamp: clock.nowMs() });
+            const p = log.append(buf);
+            const idx = calls.length;
+            p.then(() => settled.push(idx), () => settled.push(idx));
+            calls.push({ p, values: bad ? null : Array.from({ length: count }, (_, i) => `${prefix}-${i}`) });
+            const extra = r.int(10);
+            if (extra === 0) others.push(log.roll());
+            else if (extra === 1 && m.logEndOffset > m.logStartOffset) others.push(log.read(m.logStartOffset, 5000));
+          }
+          for (const c of calls) {
+            if (c.values === null) {
+              await assert.rejects(c.p, (err: unknown) => err instanceof StorageError && err.code === ErrorCode.MESSAGE_TOO_LARGE);
+              continue;
+            }
+            const res = (await c.p) as { baseOffset: number; lastOffset: number };
+            assert.equal(res.baseOffset, m.logEndOffset);
+            m.append(c.values);
+            assert.equal(res.lastOffset, m.logEndOffset - 1);
+            assert.ok(log.highWatermark >= m.logEndOffset, 'acknowledged beyond the high watermark');
+          }
+          await Promise.all(others);
+          assert.deepEqual(settled, calls.map((_, i) => i), 'appends settled out of call order');
           break;
         }
         case 'read': {

@@ -9,7 +9,22 @@
  * connection only; other connections are untouched.
  */
 import type { Socket } from 'node:net';
-import { FrameSplitter } from './frame-splitter.js';
+import { FrameBufferPool, FrameSplitter } from './frame-splitter.js';
+
+/**
+ * Shared by every connection: buffers of large Produce frames, reused once
+ * their request is answered (at most this many bytes kept while idle).
+ */
+const framePool = new FrameBufferPool(32 * 1024 * 1024);
+
+/**
+ * Api key of the one request whose frame is recycled after its handler has
+ * settled: Produce decodes to strings and numbers plus `records` views, and
+ * those views are only read until the append has completed (the log keeps no
+ * reference; responses are encoded afresh). Other requests may keep views of
+ * their frame (e.g. group member metadata), so their buffers are never reused.
+ */
+const PRODUCE_API_KEY = 0;
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -51,7 +66,7 @@ export class Connection {
     this.info = info;
     this.#handler = handler;
     this.#opts = opts;
-    this.#splitter = new FrameSplitter(opts.maxFrameBytes);
+    this.#splitter = new FrameSplitter(opts.maxFrameBytes, framePool);
     socket.setNoDelay(true);
     if (opts.idleTimeoutMs > 0) {
       socket.setTimeout(opts.idleTimeoutMs, () => this.close());
@@ -102,12 +117,17 @@ export class Connection {
       this.#fail(err);
       return;
     }
+    const recycle = frame.length >= FrameBufferPool.MIN_BYTES && frame.readInt16BE(0) === PRODUCE_API_KEY;
     if (result instanceof Promise) {
       result.then(
-        (buffers) => this.#complete(slot, buffers),
+        (buffers) => {
+          if (recycle) framePool.give(frame);
+          this.#complete(slot, buffers);
+        },
         (err: unknown) => this.#fail(err),
       );
     } else {
+      if (recycle) framePool.give(frame);
       this.#complete(slot, result);
     }
   }

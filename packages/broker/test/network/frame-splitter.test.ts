@@ -38,3 +38,42 @@ test('rejects sizes above the limit, negative and too small', () => {
     assert.throws(() => s.push(b), FrameTooLargeError, `size ${size}`);
   }
 });
+
+test('random chunking of many frames, large and small, matches the bodies', () => {
+  let seed = 12345;
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let round = 0; round < 50; round++) {
+    const bodies = Array.from({ length: 1 + rand(12) }, (_, i) => {
+      const b = Buffer.alloc(8 + rand(rand(4) === 0 ? 70_000 : 40));
+      for (let k = 0; k < b.length; k++) b[k] = (k * 31 + i + round) & 0xff;
+      return b;
+    });
+    const stream = Buffer.concat(bodies.map(frame));
+    const s = new FrameSplitter(1 << 20);
+    const out: Buffer[] = [];
+    for (let pos = 0; pos < stream.length; ) {
+      const n = Math.min(stream.length - pos, 1 + rand(rand(2) === 0 ? 7 : 65_536));
+      out.push(...s.push(stream.subarray(pos, pos + n)));
+      pos += n;
+      if (pos < stream.length) assert.ok(s.buffered >= 0);
+    }
+    assert.equal(out.length, bodies.length, `round ${round}`);
+    for (let i = 0; i < bodies.length; i++) assert.ok(out[i].equals(bodies[i]), `round ${round} frame ${i}`);
+    assert.equal(s.buffered, 0);
+  }
+});
+
+test('a frame whose size prefix ends a chunk and whose body fills the next is a view of that chunk', () => {
+  const body = Buffer.alloc(100, 7);
+  const f = frame(body);
+  const s = new FrameSplitter(1024);
+  assert.deepEqual(s.push(f.subarray(0, 4)), []);
+  assert.equal(s.buffered, 4);
+  const next = Buffer.from(f.subarray(4));
+  const [out] = s.push(next);
+  assert.ok(out.equals(body));
+  assert.equal(out.buffer, next.buffer);
+});
