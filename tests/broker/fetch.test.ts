@@ -6,6 +6,7 @@ import { startBroker } from '@samsa/broker';
 import { Admin, Connection } from '@samsa/client';
 import {
   ErrorCode,
+  ZERO_UUID,
   FetchApi,
   ProduceApi,
   decodeRecordBatches,
@@ -14,7 +15,6 @@ import {
   type ProduceRequest,
 } from '@samsa/protocol';
 
-const ZERO_UUID = '0'.repeat(32);
 
 function produceRequest(topic: string, values: string[]): ProduceRequest {
   const records = encodeRecordBatchSync({

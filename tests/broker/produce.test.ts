@@ -8,6 +8,7 @@ import {
   ApiVersionsApi,
   CompressionCodec,
   ErrorCode,
+  ZERO_UUID,
   ProduceApi,
   Writer,
   encodeRecordBatch,
@@ -16,7 +17,6 @@ import {
   type ProduceRequest,
 } from '@samsa/protocol';
 
-const ZERO_UUID = '0'.repeat(32);
 
 function request(topic: string, records: Buffer | null, acks = -1, partition = 0): ProduceRequest {
   return { transactionalId: null, acks, timeoutMs: 5000, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: partition, records }] }] };

@@ -5,6 +5,7 @@
  */
 import {
   CreateTopicsApi,
+  ZERO_UUID,
   DeleteGroupsApi,
   ErrorCode,
   DeleteTopicsApi,
@@ -175,7 +176,7 @@ export class Admin {
 
   async deleteTopics(names: string[], opts: { timeoutMs?: number } = {}): Promise<void> {
     const req: DeleteTopicsRequest = {
-      topics: names.map((name) => ({ name, topicId: '0'.repeat(32) })),
+      topics: names.map((name) => ({ name, topicId: ZERO_UUID })),
       topicNames: names,
       timeoutMs: opts.timeoutMs ?? 30_000,
     };
@@ -186,7 +187,7 @@ export class Admin {
   /** Topics and partitions; all topics when `names` is omitted. */
   async describeTopics(names?: string[]): Promise<TopicDescription[]> {
     const req: MetadataRequest = {
-      topics: names ? names.map((name) => ({ name, topicId: '0'.repeat(32) })) : null,
+      topics: names ? names.map((name) => ({ name, topicId: ZERO_UUID })) : null,
       allowAutoTopicCreation: false,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,
@@ -371,7 +372,7 @@ export class Admin {
       retentionTimeMs: -1,
       topics: [...byTopic].map(([name, list]) => ({
         name,
-        topicId: '0'.repeat(32),
+        topicId: ZERO_UUID,
         partitions: list.map((o) => ({
           partitionIndex: o.partition,
           committedOffset: o.offset,

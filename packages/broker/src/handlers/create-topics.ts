@@ -16,7 +16,7 @@
  * Deviation: a topic may have at most MAX_PARTITIONS_PER_TOPIC partitions
  * (each is a directory with open files on this one node).
  */
-import { CreateTopicsApi, ErrorCode, type CreateTopicsRequest, type CreateTopicsResponse } from '@samsa/protocol';
+import { CreateTopicsApi, ErrorCode, ZERO_UUID, type CreateTopicsRequest, type CreateTopicsResponse } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
 import { TopicConfigs } from '../config/effective-config.js';
 import { CONFIG_SOURCE_CODES } from '../config/config-view.js';
@@ -26,7 +26,6 @@ import { topicNameProblem } from '../topic-name.js';
 type TopicResult = CreateTopicsResponse['topics'][number];
 
 export const MAX_PARTITIONS_PER_TOPIC = 10_000;
-const ZERO_UUID = '0'.repeat(32);
 
 export function createTopicsHandler(s: BrokerServices): ApiHandler<CreateTopicsRequest, CreateTopicsResponse> {
   return {

@@ -6,13 +6,11 @@
  * delete.topic.enable=false, UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID,
  * INVALID_REQUEST when a v6 entry names both or neither.
  */
-import { DeleteTopicsApi, ErrorCode, type DeleteTopicsRequest, type DeleteTopicsResponse } from '@samsa/protocol';
+import { DeleteTopicsApi, ErrorCode, ZERO_UUID, type DeleteTopicsRequest, type DeleteTopicsResponse } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
 
 type Result = DeleteTopicsResponse['responses'][number];
-
-const ZERO_UUID = '0'.repeat(32);
 
 export function deleteTopicsHandler(s: BrokerServices): ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> {
   return {

@@ -9,6 +9,7 @@
 import { DescribeClusterApi, ErrorCode, type DescribeClusterRequest, type DescribeClusterResponse } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
+import { UNKNOWN_AUTHORIZED_OPERATIONS } from './metadata.js';
 
 export function describeClusterHandler(s: BrokerServices): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
   return {
@@ -26,7 +27,7 @@ export function describeClusterHandler(s: BrokerServices): ApiHandler<DescribeCl
         clusterId: s.metadata.clusterId,
         controllerId: s.nodeId,
         brokers: [{ brokerId: s.nodeId, host: endpoint.host, port: endpoint.port, rack: null, isFenced: false }],
-        clusterAuthorizedOperations: -2147483648,
+        clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
       };
     },
   };

@@ -13,8 +13,7 @@
 import { DescribeGroupsApi, ErrorCode, type DescribeGroupsRequest, type DescribeGroupsResponse } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
-
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+import { UNKNOWN_AUTHORIZED_OPERATIONS } from './metadata.js';
 
 export function describeGroupsHandler(s: BrokerServices): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
   return {
@@ -41,7 +40,7 @@ export function describeGroupsHandler(s: BrokerServices): ApiHandler<DescribeGro
               memberMetadata: m.metadata,
               memberAssignment: m.assignment,
             })),
-            authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+            authorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
           };
         }),
       };

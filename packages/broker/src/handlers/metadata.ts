@@ -14,7 +14,7 @@
  * Deviation: Kafka answers LEADER_NOT_AVAILABLE for a topic it just
  * auto-created; creation here is synchronous, so the topic is returned ready.
  */
-import { ErrorCode, MetadataApi, type MetadataRequest, type MetadataResponse } from '@samsa/protocol';
+import { ErrorCode, MetadataApi, ZERO_UUID, type MetadataRequest, type MetadataResponse } from '@samsa/protocol';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import type { TopicMetadata } from '../metadata/metadata-store.js';
 import type { ApiHandler } from '../request-context.js';
@@ -22,8 +22,8 @@ import { isInternalTopic, topicNameProblem } from '../topic-name.js';
 
 type ResponseTopic = MetadataResponse['topics'][number];
 
-const ZERO_UUID = '0'.repeat(32);
-const UNKNOWN_AUTHORIZED_OPERATIONS = -2147483648;
+/** Kafka's sentinel for "authorized operations not computed" (there is no authorizer yet). */
+export const UNKNOWN_AUTHORIZED_OPERATIONS = -2147483648;
 
 export function metadataHandler(s: BrokerServices): ApiHandler<MetadataRequest, MetadataResponse> {
   return {

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { ZERO_UUID } from '@samsa/protocol';
 
 export interface TopicMetadata {
   readonly name: string;
@@ -53,7 +54,6 @@ interface StoredFile {
 }
 
 const FILE_NAME = '__samsa_metadata.json';
-const ZERO_UUID = '0'.repeat(32);
 
 /** A random Kafka cluster id: 16 random bytes in URL-safe base64 without padding, as Kafka's Uuid.randomUuid().toString(). */
 export function newClusterId(): string {
