@@ -49,22 +49,29 @@ export function fetchHandler(s: BrokerServices): ApiHandler<FetchRequest, FetchR
         return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
       }
       const useTopicIds = ctx.apiVersion >= 13;
-      const keys: string[] = [];
-      for (const t of req.topics) {
-        const name = useTopicIds ? s.metadata.topicById(t.topicId)?.name : t.topic;
-        if (name !== undefined) for (const p of t.partitions) keys.push(partitionKey(name, p.partition));
-      }
       const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+      // Built only once a fetch has to wait: most fetches under load answer at once.
+      let keys: string[] | null = null;
       for (;;) {
         const { response, bytes, anyError } = await readOnce(s, req, useTopicIds);
         const remaining = deadline - Date.now();
         // Like Kafka's DelayedFetch: an error in any partition completes the wait early.
         if (bytes >= req.minBytes || anyError || remaining <= 0) return response;
+        keys ??= waitKeys(s, req, useTopicIds);
         await s.notifier.wait(keys, remaining);
         if (Date.now() >= deadline) return (await readOnce(s, req, useTopicIds)).response;
       }
     },
   };
+}
+
+function waitKeys(s: BrokerServices, req: FetchRequest, useTopicIds: boolean): string[] {
+  const keys: string[] = [];
+  for (const t of req.topics) {
+    const name = useTopicIds ? s.metadata.topicById(t.topicId)?.name : t.topic;
+    if (name !== undefined) for (const p of t.partitions) keys.push(partitionKey(name, p.partition));
+  }
+  return keys;
 }
 
 async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boolean): Promise<{ response: FetchResponse; bytes: number; anyError: boolean }> {

@@ -329,16 +329,7 @@ export class GroupCoordinator {
   }
 
   #addMemberAndRebalance(group: ClassicGroup, memberId: string, req: JoinRequest): Promise<JoinResult> {
-    const member = new GroupMember({
-      memberId,
-      groupInstanceId: req.groupInstanceId,
-      clientId: req.clientId,
-      clientHost: req.clientHost,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-      sessionTimeoutMs: req.sessionTimeoutMs,
-      protocolType: req.protocolType,
-      protocols: req.protocols,
-    });
+    const member = memberFromJoin(memberId, req);
     member.isNew = true;
     const response = new Promise<JoinResult>((resolve) => {
       member.awaitingJoin = resolve;
@@ -384,16 +375,7 @@ export class GroupCoordinator {
     const wasLeader = group.isLeader(oldMemberId);
     const oldMetadata = group.protocolName === null ? null : old.metadataFor(group.protocolName);
     group.remove(oldMemberId);
-    const member = new GroupMember({
-      memberId: newMemberId,
-      groupInstanceId: req.groupInstanceId,
-      clientId: req.clientId,
-      clientHost: req.clientHost,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-      sessionTimeoutMs: req.sessionTimeoutMs,
-      protocolType: req.protocolType,
-      protocols: req.protocols,
-    });
+    const member = memberFromJoin(newMemberId, req);
     member.assignment = old.assignment;
     group.add(member);
     if (wasLeader) group.leaderId = newMemberId;
@@ -1229,4 +1211,18 @@ function subscribedTopicsOf(metadata: Buffer): string[] | null {
   } catch {
     return null;
   }
+}
+
+/** A new member as its JoinGroup describes it. */
+function memberFromJoin(memberId: string, req: JoinRequest): GroupMember {
+  return new GroupMember({
+    memberId,
+    groupInstanceId: req.groupInstanceId,
+    clientId: req.clientId,
+    clientHost: req.clientHost,
+    rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+    sessionTimeoutMs: req.sessionTimeoutMs,
+    protocolType: req.protocolType,
+    protocols: req.protocols,
+  });
 }
