@@ -134,14 +134,17 @@ export class Connection {
   #onData(chunk: Buffer): void {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
+    // Chunks are joined only once a whole response is buffered, so a large response costs one copy.
     while (this.#buffered >= 4) {
-      const head = this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks);
-      this.#chunks = [head];
+      let head = this.#chunks[0];
+      if (head.length < 4) head = this.#join(4);
       const size = head.readInt32BE(0);
-      if (head.length < 4 + size) return;
-      const frame = head.subarray(4, 4 + size);
-      this.#chunks = head.length > 4 + size ? [head.subarray(4 + size)] : [];
-      this.#buffered = head.length - 4 - size;
+      if (this.#buffered < 4 + size) return;
+      const whole = this.#chunks[0].length >= 4 + size ? this.#chunks[0] : this.#join(4 + size);
+      const frame = whole.subarray(4, 4 + size);
+      if (whole.length > 4 + size) this.#chunks[0] = whole.subarray(4 + size);
+      else this.#chunks.shift();
+      this.#buffered -= 4 + size;
       const p = this.#pending.shift();
       if (!p) {
         this.#failAll(new ConnectionError('response without a request'));
@@ -160,6 +163,16 @@ export class Connection {
         p.reject(err as Error);
       }
     }
+  }
+
+  /** Merges the leading chunks until the first holds at least `n` bytes (the caller checked `n` are buffered). */
+  #join(n: number): Buffer {
+    let taken = 0;
+    let count = 0;
+    while (taken < n) taken += this.#chunks[count++].length;
+    const merged = Buffer.concat(this.#chunks.slice(0, count), taken);
+    this.#chunks.splice(0, count, merged);
+    return merged;
   }
 
   #failAll(err: Error): void {
