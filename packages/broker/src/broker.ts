@@ -50,6 +50,9 @@ export interface BrokerStartOptions {
 /** Node timers overflow above 2^31-1 ms (and then fire after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** How long shutdown waits for dispatched requests before closing the logs anyway. */
+const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
+
 /** Requests read from one connection but not yet answered, before reading from it pauses. */
 const MAX_IN_FLIGHT_PER_CONNECTION = 100;
 
@@ -60,15 +63,25 @@ export class Broker {
   readonly #logs: LogManager;
   readonly #notifier: AppendNotifier;
   readonly #groups: GroupCoordinator;
+  readonly #router: Router;
   #stopping: Promise<void> | null = null;
 
-  private constructor(config: BrokerConfig, logger: Logger, listeners: Listener[], logs: LogManager, notifier: AppendNotifier, groups: GroupCoordinator) {
+  private constructor(
+    config: BrokerConfig,
+    logger: Logger,
+    listeners: Listener[],
+    logs: LogManager,
+    notifier: AppendNotifier,
+    groups: GroupCoordinator,
+    router: Router,
+  ) {
     this.config = config;
     this.logger = logger;
     this.#listeners = listeners;
     this.#logs = logs;
     this.#notifier = notifier;
     this.#groups = groups;
+    this.#router = router;
   }
 
   static async start(config: BrokerConfig, opts: BrokerStartOptions = {}): Promise<Broker> {
@@ -198,7 +211,7 @@ export class Broker {
       });
     }
     logs.startBackgroundTasks();
-    const broker = new Broker(config, logger, listeners, logs, notifier, groups);
+    const broker = new Broker(config, logger, listeners, logs, notifier, groups, router);
     for (const listener of listeners) {
       logger.info(
         { listener: listener.spec.name, dataDirs: logDirs, clusterId: metadata.clusterId, nodeId: config.nodeId },
@@ -213,13 +226,19 @@ export class Broker {
     return this.#listeners.map((l) => l.port);
   }
 
-  /** Clean shutdown: stop accepting, end long polls, flush and close every log (writes the clean-shutdown marker). */
+  /**
+   * Clean shutdown, in Kafka's order: stop accepting and drop connections,
+   * end long polls and pending joins, let requests already dispatched finish
+   * (they may still read or append), then flush and close every log (which
+   * writes the clean-shutdown markers).
+   */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.logger.info('shutting down');
-      this.#groups.shutdown();
-      this.#notifier.wakeAll();
       await Promise.all(this.#listeners.map((l) => l.close()));
+      this.#notifier.close();
+      this.#groups.shutdown();
+      await this.#router.drain(SHUTDOWN_DRAIN_TIMEOUT_MS);
       await this.#logs.close();
       this.logger.info('shut down cleanly');
     })();

@@ -27,6 +27,8 @@ type AnyHandler = ApiHandler<unknown, unknown>;
 
 export class Router {
   readonly #handlers = new Map<number, AnyHandler>();
+  /** Requests whose handler has not settled yet; shutdown waits for them before closing the logs. */
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   register<Req, Res>(handler: ApiHandler<Req, Res>): void {
     this.#handlers.set(handler.api.apiKey, handler as unknown as AnyHandler);
@@ -56,8 +58,26 @@ export class Router {
     const request = api.decodeRequest(reader, apiVersion);
     const ctx: RequestContext = { header, apiVersion, conn };
     const result = handler.handle(ctx, request);
-    if (result instanceof Promise) return result.then((res) => (res === null ? null : encode(handler, ctx, res)));
-    return result === null ? null : encode(handler, ctx, result);
+    if (!(result instanceof Promise)) return result === null ? null : encode(handler, ctx, result);
+    this.#inFlight.add(result);
+    const forget = (): void => {
+      this.#inFlight.delete(result);
+    };
+    result.then(forget, forget);
+    return result.then((res) => (res === null ? null : encode(handler, ctx, res)));
+  }
+
+  /** Resolves once every request already dispatched has settled, or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    const settled = (async () => {
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    })();
+    await Promise.race([settled, timeout]);
+    clearTimeout(timer);
   }
 
   #unsupportedApiVersions(correlationId: number): Buffer[] {

@@ -15,6 +15,7 @@ export class AppendNotifier {
   readonly #all = new Set<Waiter>();
   /** Bound on concurrent waiting fetches: beyond it a fetch answers at once instead of waiting. */
   readonly #maxWaiters: number;
+  #closed = false;
 
   constructor(maxWaiters = 100_000) {
     this.#maxWaiters = maxWaiters;
@@ -26,9 +27,9 @@ export class AppendNotifier {
     for (const w of [...set]) w();
   }
 
-  /** Resolves on the first append to any of `keys`, after `timeoutMs`, or on wakeAll(). */
+  /** Resolves on the first append to any of `keys`, after `timeoutMs`, or on close(). */
   wait(keys: readonly string[], timeoutMs: number): Promise<void> {
-    if (timeoutMs <= 0 || keys.length === 0 || this.#all.size >= this.#maxWaiters) return Promise.resolve();
+    if (this.#closed || timeoutMs <= 0 || keys.length === 0 || this.#all.size >= this.#maxWaiters) return Promise.resolve();
     return new Promise((resolve) => {
       const done: Waiter = () => {
         clearTimeout(timer);
@@ -52,8 +53,9 @@ export class AppendNotifier {
     });
   }
 
-  /** Ends every wait (shutdown). */
-  wakeAll(): void {
+  /** Ends every wait, and every later one at once (shutdown). */
+  close(): void {
+    this.#closed = true;
     for (const w of [...this.#all]) w();
   }
 }
