@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './coordinators/group/group-coordinator.js';
+import type { ProducerIdManager } from './coordinators/txn/producer-id-manager.js';
 import type { OffsetsTopic } from './coordinators/group/offsets-topic.js';
 import type { AppendNotifier } from './fetch/append-notifier.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -23,6 +24,8 @@ export interface BrokerServices {
   readonly groups: GroupCoordinator;
   /** `__consumer_offsets`, created on first need. */
   readonly offsetsTopic: OffsetsTopic;
+  /** Producer ids for InitProducerId. */
+  readonly producerIds: ProducerIdManager;
   readonly logger: Logger;
   readonly logDirs: readonly string[];
   /** The advertised endpoint of the listener a connection came in on (clients must reconnect there). */

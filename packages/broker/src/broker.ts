@@ -28,6 +28,8 @@ import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
 import { fetchHandler } from './handlers/fetch.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { heartbeatHandler } from './handlers/heartbeat.js';
+import { initProducerIdHandler } from './handlers/init-producer-id.js';
+import { describeProducersHandler } from './handlers/describe-producers.js';
 import { joinGroupHandler } from './handlers/join-group.js';
 import { leaveGroupHandler } from './handlers/leave-group.js';
 import { listGroupsHandler } from './handlers/list-groups.js';
@@ -42,6 +44,7 @@ import { FileMetadataStore } from './metadata/metadata-store.js';
 import { Listener } from './network/listener.js';
 import { Router } from './router.js';
 import { TopicManager } from './topic-manager.js';
+import { ProducerIdManager } from './coordinators/txn/producer-id-manager.js';
 
 export interface BrokerStartOptions {
   logger?: Logger;
@@ -102,6 +105,8 @@ export class Broker {
       // Kafka's default scheduler interval is Long.MAX_VALUE (flush.ms then never fires); checking every
       // second at most makes a topic's flush.ms work as documented, and costs nothing when no topic sets it.
       flushCheckIntervalMs: Math.min(config.logFlushSchedulerIntervalMs, 1000),
+      producerIdExpirationMs: () => config.getNumber('producer.id.expiration.ms'),
+      producerIdExpirationCheckIntervalMs: Math.min(config.getNumber('producer.id.expiration.check.interval.ms'), MAX_TIMER_MS),
       log: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
     });
     const topics = new TopicManager(metadata, logs, config);
@@ -151,6 +156,7 @@ export class Broker {
       notifier,
       groups,
       offsetsTopic,
+      producerIds: new ProducerIdManager(metadata),
       logger,
       logDirs,
       advertisedEndpoint: (listenerName) => advertised.get(listenerName) ?? advertised.values().next().value ?? { host: '127.0.0.1', port: 9092 },
@@ -182,6 +188,8 @@ export class Broker {
       describeGroupsHandler,
       deleteGroupsHandler,
       offsetDeleteHandler,
+      initProducerIdHandler,
+      describeProducersHandler,
     ] as const) {
       router.register(make(services) as Parameters<Router['register']>[0]);
     }

@@ -21,3 +21,17 @@ export { scanBatches, type ScannedBatch, type ScanResult, type ScanStop } from '
 export { planRetention, type RetentionPlan, type RetentionParams, type SegmentSummary } from './retention.js';
 export { LogSegment, segmentFilePath, parseSegmentFileName } from './segment.js';
 export { TimeIndex, TIME_INDEX_ENTRY_SIZE, type TimestampOffset } from './time-index.js';
+export {
+  ProducerStateManager,
+  ProducerAppendSession,
+  PRODUCER_BATCHES_CACHED,
+  NO_PRODUCER_EPOCH,
+  batchProducerInfo,
+  inSequence,
+  producerSnapshotFileName,
+  parseProducerSnapshotFileName,
+  type BatchProducerInfo,
+  type ProducerBatch,
+  type ProducerEntry,
+  type ProducerCheck,
+} from './producer-state.js';

@@ -10,8 +10,10 @@
  *
  * Background tasks (unref'ed timers, so they never keep the process alive):
  * retention every `retentionCheckIntervalMs` (log.retention.check.interval.ms,
- * default 300000) and a flush.ms check every `flushCheckIntervalMs`
- * (default 1000). A failing partition is logged and skipped; the others go on.
+ * default 300000), a flush.ms check every `flushCheckIntervalMs`
+ * (default 1000) and producer-id expiry every
+ * `producerIdExpirationCheckIntervalMs` (default 600000). A failing
+ * partition is logged and skipped; the others go on.
  */
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
@@ -35,6 +37,10 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
   /** How often flush.ms is checked (default 1000). */
   flushCheckIntervalMs?: number;
+  /** producer.id.expiration.ms, read at each check (it is a dynamic config; default 86400000). */
+  producerIdExpirationMs?: () => number;
+  /** producer.id.expiration.check.interval.ms (default 600000). */
+  producerIdExpirationCheckIntervalMs?: number;
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -136,9 +142,20 @@ export class LogManager {
     if (this.#timers.length > 0 || this.#closed) return;
     const retention = setInterval(() => void this.runRetention(), this.#opts.retentionCheckIntervalMs ?? 300_000);
     const flush = setInterval(() => void this.runFlushCheck(), this.#opts.flushCheckIntervalMs ?? 1000);
+    const producers = setInterval(() => this.runProducerExpiry(), this.#opts.producerIdExpirationCheckIntervalMs ?? 600_000);
     retention.unref();
     flush.unref();
-    this.#timers.push(retention, flush);
+    producers.unref();
+    this.#timers.push(retention, flush, producers);
+  }
+
+  /** Forgets idle producers in every partition (producer.id.expiration.ms); returns how many. */
+  runProducerExpiry(): number {
+    const expirationMs = this.#opts.producerIdExpirationMs?.() ?? 86_400_000;
+    let total = 0;
+    for (const log of this.partitions()) total += log.removeExpiredProducers(expirationMs);
+    if (total > 0) this.#log('expired idle producer ids', { producers: total, expirationMs });
+    return total;
   }
 
   /** One retention pass over all partitions; returns segments deleted. */

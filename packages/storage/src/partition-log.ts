@@ -52,6 +52,15 @@ import { nodeFs, type Fs } from './fs.js';
 import { assert } from './invariant.js';
 import { hasDeletePolicy, type LogConfig } from './log-config.js';
 import { segmentsToRecover } from './recovery.js';
+import {
+  batchProducerInfo,
+  listProducerSnapshots,
+  ProducerStateManager,
+  producerSnapshotFileName,
+  type ProducerAppendSession,
+  type ProducerBatch,
+  type BatchProducerInfo,
+} from './producer-state.js';
 import { planRetention } from './retention.js';
 import { LogSegment, parseSegmentFileName, segmentFilePath, type AppendBatchInfo } from './segment.js';
 
@@ -70,6 +79,11 @@ export interface AppendResult {
   logStartOffset: number;
   recordCount: number;
   maxTimestamp: number;
+  /**
+   * True when the batch repeated one an idempotent producer had already
+   * written: nothing was written and the offsets are the original ones.
+   */
+  duplicate: boolean;
 }
 
 /** An append waiting in the queue. */
@@ -80,6 +94,15 @@ interface PendingAppend {
   reject: (err: unknown) => void;
 }
 
+/** The shape of an append, read from its headers before any check. */
+interface MeasuredAppend {
+  /** Offsets the append takes (sum of lastOffsetDelta + 1). */
+  offsetCount: number;
+  maxTimestamp: number;
+  /** The one batch with a producer id, if any (position in the buffer). */
+  producerBatchPosition: number;
+}
+
 /** An append whose batches are stamped with offsets, not yet written. */
 interface PreparedAppend {
   firstOffset: number;
@@ -87,7 +110,12 @@ interface PreparedAppend {
   infos: AppendBatchInfo[];
   maxTimestamp: number;
   recordCount: number;
+  /** Set when the append repeats a batch already in the log: nothing is written. */
+  duplicateOf: ProducerBatch | null;
 }
+
+/** How many producer-state snapshots a partition keeps (recovery needs the latest one at or below the log end). */
+const PRODUCER_SNAPSHOTS_KEPT = 2;
 
 /** Bounds of one coalesced write (IOV_MAX, and latency of the first append in it). */
 const MAX_APPENDS_PER_WRITE = 1024;
@@ -163,8 +191,15 @@ export class PartitionLog {
   #unflushedMessages = 0;
   #lastFlushMs: number;
   #closed = false;
+  #producers: ProducerStateManager;
 
-  private constructor(o: Required<Omit<PartitionLogOptions, 'dir'>> & { partDir: string }, segments: LogSegment[], logStartOffset: number, info: OpenInfo) {
+  private constructor(
+    o: Required<Omit<PartitionLogOptions, 'dir'>> & { partDir: string },
+    segments: LogSegment[],
+    logStartOffset: number,
+    producers: ProducerStateManager,
+    info: OpenInfo,
+  ) {
     this.topic = o.topic;
     this.partition = o.partition;
     this.dir = o.partDir;
@@ -176,6 +211,7 @@ export class PartitionLog {
     this.#highWatermark = segments[segments.length - 1].nextOffset;
     this.#hwFollowsLeo = o.highWatermarkFollowsLogEnd;
     this.#lastFlushMs = o.clock.nowMs();
+    this.#producers = producers;
     this.openInfo = info;
     this.#checkInvariants();
   }
@@ -248,6 +284,7 @@ export class PartitionLog {
       // value would come back once appends pass it.
       await fs.writeFileAtomic(join(partDir, LOG_START_OFFSET_FILE), Buffer.from(`0\n${logStartOffset}\n`), { sync: true });
     }
+    const producers = await loadProducerState(fs, partDir, segments);
     if (clean) {
       await fs.unlink(join(partDir, CLEAN_SHUTDOWN_FILE));
       await fs.fsyncDir(partDir);
@@ -256,6 +293,7 @@ export class PartitionLog {
       { topic, partition, config, fs, clock, highWatermarkFollowsLogEnd: opts.highWatermarkFollowsLogEnd ?? true, partDir },
       segments,
       logStartOffset,
+      producers,
       info,
     );
   }
@@ -290,6 +328,19 @@ export class PartitionLog {
     return this.#segments.map((s) => s.baseOffset);
   }
 
+  /** The idempotent/transactional producers of this partition (read-only view). */
+  get producerState(): ProducerStateManager {
+    return this.#producers;
+  }
+
+  /**
+   * Forgets producers with no append for `expirationMs`
+   * (producer.id.expiration.ms) and no open transaction. Returns the count.
+   */
+  removeExpiredProducers(expirationMs: number): number {
+    return this.#producers.removeExpired(this.#clock.nowMs(), expirationMs);
+  }
+
   /** Replaces the config; index sizes apply to segments created from now on. */
   updateConfig(c: LogConfig): void {
     this.#config = c;
@@ -309,6 +360,13 @@ export class PartitionLog {
    * (`leaderEpoch`, default 0) and, for LogAppendTime, the timestamp. All
    * batches of one call go to the same segment (rolling first if needed).
    * Concurrent calls are applied in call order.
+   *
+   * A batch with a producer id (idempotent or transactional producer) is
+   * checked against the partition's producer state (producer-state.ts): a
+   * repeat of one of the producer's last five batches resolves with the
+   * original offsets and `duplicate: true` without writing; a sequence gap,
+   * stale epoch or unknown producer rejects with a StorageError carrying the
+   * Kafka error code. At most one such batch per call.
    */
   append(batches: Buffer, opts?: { leaderEpoch?: number }): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
@@ -512,6 +570,8 @@ export class PartitionLog {
       }
       if (this.#highWatermark > this.logEndOffset) this.#highWatermark = this.logEndOffset;
       if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
+      // Batches past the cut must not count as written: rebuild from the log.
+      this.#producers = await loadProducerState(this.#fs, this.dir, this.#segments);
       this.#checkInvariants();
     });
   }
@@ -540,6 +600,7 @@ export class PartitionLog {
       this.#closed = true;
       for (const s of this.#segments) await s.seal();
       for (const s of this.#segments) await s.close();
+      await this.#writeProducerSnapshot(this.logEndOffset);
       await this.#fs.writeFileAtomic(join(this.dir, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0), { sync: true });
     });
   }
@@ -572,6 +633,8 @@ export class PartitionLog {
         const c = this.#config;
         const now = this.#clock.nowMs();
         const active = this.#active();
+        // Producer-state changes of this write, applied only once it is on file.
+        const producers = this.#producers.begin();
         // In call order; an append that fails its checks is settled in its place too.
         const run: Array<{ p: PendingAppend; prepared: PreparedAppend | null; err?: unknown }> = [];
         let first: PreparedAppend | null = null;
@@ -581,21 +644,22 @@ export class PartitionLog {
         let next = this.logEndOffset;
         while (i < items.length && writes < MAX_APPENDS_PER_WRITE) {
           const p = items[i];
-          let prepared: PreparedAppend;
+          let measured: MeasuredAppend;
           try {
-            prepared = this.#prepare(p.buf, p.leaderEpoch, next, now);
+            measured = this.#measure(p.buf);
           } catch (err) {
             run.push({ p, prepared: null, err });
             i++;
             continue;
           }
+          const lastOffset = next + measured.offsetCount - 1;
           if (first !== null) {
-            const maxTs = Math.max(runMaxTimestamp, prepared.maxTimestamp);
+            const maxTs = Math.max(runMaxTimestamp, measured.maxTimestamp);
             const pending = { bytes: runBytes, firstBatchTimestamp: first.infos[0].maxTimestamp };
-            const roll = active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: p.buf.length, lastOffset: prepared.lastOffset, maxTimestamp: maxTs, nowMs: now, pending });
+            const roll = active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: p.buf.length, lastOffset, maxTimestamp: maxTs, nowMs: now, pending });
             // Write what we have first; this append is decided again against the written segment.
             if (roll || runBytes + p.buf.length > MAX_BYTES_PER_WRITE) break;
-          } else if (active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: p.buf.length, lastOffset: prepared.lastOffset, maxTimestamp: prepared.maxTimestamp, nowMs: now })) {
+          } else if (active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: p.buf.length, lastOffset, maxTimestamp: measured.maxTimestamp, nowMs: now })) {
             if (run.length > 0) break; // settle the failed ones before rolling
             try {
               await this.#roll();
@@ -605,13 +669,22 @@ export class PartitionLog {
             }
             break; // start over on the new active segment (offsets are assigned again, unchanged)
           }
+          let prepared: PreparedAppend;
+          try {
+            prepared = this.#prepare(p.buf, p.leaderEpoch, next, now, measured, producers);
+          } catch (err) {
+            run.push({ p, prepared: null, err });
+            i++;
+            continue;
+          }
           run.push({ p, prepared });
+          i++;
+          if (prepared.duplicateOf !== null) continue;
           if (first === null) first = prepared;
           writes++;
           runBytes += p.buf.length;
           if (prepared.maxTimestamp > runMaxTimestamp) runMaxTimestamp = prepared.maxTimestamp;
           next = prepared.lastOffset + 1;
-          i++;
         }
         if (run.length === 0) continue;
         let writeErr: unknown = null;
@@ -619,8 +692,9 @@ export class PartitionLog {
           const firstOffset = this.logEndOffset;
           try {
             const parts: Array<{ buf: Buffer; batches: AppendBatchInfo[] }> = [];
-            for (const r of run) if (r.prepared !== null) parts.push({ buf: r.p.buf, batches: r.prepared.infos });
+            for (const r of run) if (r.prepared !== null && r.prepared.duplicateOf === null) parts.push({ buf: r.p.buf, batches: r.prepared.infos });
             await active.appendMany(parts, now);
+            producers.commit();
             if (this.#hwFollowsLeo) this.#highWatermark = next;
             this.#checkInvariants();
             this.#unflushedMessages += next - firstOffset;
@@ -633,6 +707,7 @@ export class PartitionLog {
         for (const { p, prepared, err } of run) {
           if (prepared === null) p.reject(err);
           else if (writeErr !== null) p.reject(writeErr);
+          else if (prepared.duplicateOf !== null) p.resolve(duplicateResult(prepared.duplicateOf, this.#logStartOffset));
           else {
             p.resolve({
               baseOffset: prepared.firstOffset,
@@ -641,6 +716,7 @@ export class PartitionLog {
               logStartOffset: this.#logStartOffset,
               recordCount: prepared.recordCount,
               maxTimestamp: prepared.maxTimestamp,
+              duplicate: false,
             });
           }
         }
@@ -651,18 +727,17 @@ export class PartitionLog {
   }
 
   /**
-   * Checks one append's batches and stamps them for offsets from `firstOffset`
-   * (baseOffset, leader epoch, LogAppendTime). Throws (failing only this
-   * append) on a malformed or oversized batch.
+   * Walks one append's batch headers without changing anything: the offsets
+   * it takes and its max timestamp (to decide a roll before any check), and
+   * the batch carrying a producer id. Throws (failing only this append) on a
+   * malformed or oversized batch, or more than one batch with a producer id.
    */
-  #prepare(buf: Buffer, leaderEpoch: number, firstOffset: number, now: number): PreparedAppend {
+  #measure(buf: Buffer): MeasuredAppend {
     assert(buf.length >= RECORD_BATCH_HEADER_SIZE, 'append of less than one batch header');
     const c = this.#config;
-    const logAppendTime = c.messageTimestampType === 'LogAppendTime';
-    const infos: AppendBatchInfo[] = [];
-    let next = firstOffset;
+    let offsetCount = 0;
     let maxTimestamp = -1;
-    let recordCount = 0;
+    let producerBatchPosition = -1;
     for (let pos = 0; pos < buf.length; ) {
       assert(pos + RECORD_BATCH_HEADER_SIZE <= buf.length, 'truncated batch header in append');
       const h = new RecordBatchHeader(buf, pos);
@@ -673,6 +748,45 @@ export class PartitionLog {
       }
       const delta = h.lastOffsetDelta;
       assert(delta >= 0, 'negative lastOffsetDelta in append');
+      if (h.producerId >= 0) {
+        if (producerBatchPosition >= 0) {
+          throw new StorageError(ErrorCode.INVALID_RECORD, 'An append may hold at most one batch with a producer id');
+        }
+        producerBatchPosition = pos;
+      }
+      if (h.maxTimestamp > maxTimestamp) maxTimestamp = h.maxTimestamp;
+      offsetCount += delta + 1;
+      pos += size;
+    }
+    return { offsetCount, maxTimestamp, producerBatchPosition };
+  }
+
+  /**
+   * Checks the append's producer batch against the producer state (a
+   * duplicate comes back as such, untouched), then stamps the batches for
+   * offsets from `firstOffset` (baseOffset, leader epoch, LogAppendTime) and
+   * records the producer batch in `producers`. Throws (failing only this
+   * append) when the producer checks refuse the batch.
+   */
+  #prepare(buf: Buffer, leaderEpoch: number, firstOffset: number, now: number, measured: MeasuredAppend, producers: ProducerAppendSession): PreparedAppend {
+    let producer: BatchProducerInfo | null = null;
+    if (measured.producerBatchPosition >= 0) {
+      const h = new RecordBatchHeader(buf, measured.producerBatchPosition);
+      producer = batchProducerInfo(h.attributes, h.producerId, h.producerEpoch, h.baseSequence, h.lastOffsetDelta);
+      const check = producers.check(producer);
+      if (check.kind === 'duplicate') {
+        return { firstOffset: check.batch.firstOffset, lastOffset: check.batch.lastOffset, infos: [], maxTimestamp: check.batch.maxTimestamp, recordCount: 0, duplicateOf: check.batch };
+      }
+    }
+    const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime';
+    const infos: AppendBatchInfo[] = [];
+    let next = firstOffset;
+    let maxTimestamp = -1;
+    let recordCount = 0;
+    for (let pos = 0; pos < buf.length; ) {
+      const h = new RecordBatchHeader(buf, pos);
+      const size = h.totalSize;
+      const delta = h.lastOffsetDelta;
       setBaseOffset(buf, pos, next);
       setPartitionLeaderEpoch(buf, pos, leaderEpoch);
       if (logAppendTime) setLogAppendTime(buf, pos, now);
@@ -680,10 +794,11 @@ export class PartitionLog {
       infos.push({ position: pos, size, lastOffset: next + delta, maxTimestamp: ts });
       if (ts > maxTimestamp) maxTimestamp = ts;
       recordCount += h.recordCount;
+      if (producer !== null && pos === measured.producerBatchPosition) producers.record(producer, next, next + delta, ts, now);
       next += delta + 1;
       pos += size;
     }
-    return { firstOffset, lastOffset: next - 1, infos, maxTimestamp, recordCount };
+    return { firstOffset, lastOffset: next - 1, infos, maxTimestamp, recordCount, duplicateOf: null };
   }
 
   /** Seals the active segment and starts a new one at the log end offset. */
@@ -691,6 +806,9 @@ export class PartitionLog {
     const active = this.#active();
     if (active.size === 0) return active;
     await active.seal();
+    // The state after every batch of the sealed segment: an unclean restart
+    // replays only the new active segment on top of it.
+    await this.#writeProducerSnapshot(active.nextOffset);
     const seg = await LogSegment.create(this.#fs, this.dir, active.nextOffset, this.#indexConfig(), this.#clock.nowMs());
     // The new file's directory entry must be durable before data in it is
     // acknowledged as flushed (flush.messages=1 promises survival of power loss).
@@ -732,6 +850,13 @@ export class PartitionLog {
     this.#lastFlushMs = this.#clock.nowMs();
   }
 
+  /** Writes the producer state as of `offset` (the log end) and drops all but the newest snapshots. */
+  async #writeProducerSnapshot(offset: number): Promise<void> {
+    await this.#fs.writeFileAtomic(join(this.dir, producerSnapshotFileName(offset)), this.#producers.encodeSnapshot(), { sync: true });
+    const all = await listProducerSnapshots(this.#fs, this.dir);
+    for (const s of all.slice(0, Math.max(0, all.length - PRODUCER_SNAPSHOTS_KEPT))) await this.#fs.unlink(s.path);
+  }
+
   async #writeLogStartOffset(): Promise<void> {
     await this.#fs.writeFileAtomic(join(this.dir, LOG_START_OFFSET_FILE), Buffer.from(`0\n${this.#logStartOffset}\n`), { sync: true });
   }
@@ -762,6 +887,53 @@ export class PartitionLog {
       `offsets out of order: logStartOffset ${this.#logStartOffset}, highWatermark ${this.#highWatermark}, logEndOffset ${leo}`);
     assert(this.#segments.length > 0, 'a log always has an active segment');
   }
+}
+
+/** What an append that repeats `batch` resolves with. */
+function duplicateResult(batch: ProducerBatch, logStartOffset: number): AppendResult {
+  return {
+    baseOffset: batch.firstOffset,
+    lastOffset: batch.lastOffset,
+    logAppendTimeMs: -1,
+    logStartOffset,
+    recordCount: batch.lastOffset - batch.firstOffset + 1,
+    maxTimestamp: batch.maxTimestamp,
+    duplicate: true,
+  };
+}
+
+/**
+ * Rebuilds a partition's producer state: the newest readable snapshot at or
+ * below the log end offset, then every batch after it replayed from the
+ * segments. Snapshots above the log end (left by a truncation or a recovery
+ * that cut the tail) and unreadable ones are deleted. Without any snapshot the
+ * whole log is replayed.
+ */
+async function loadProducerState(fs: Fs, dir: string, segments: readonly LogSegment[]): Promise<ProducerStateManager> {
+  const state = new ProducerStateManager();
+  const logEndOffset = segments[segments.length - 1].nextOffset;
+  let from = 0;
+  const snapshots = await listProducerSnapshots(fs, dir);
+  for (let k = snapshots.length - 1; k >= 0; k--) {
+    const snap = snapshots[k];
+    if (snap.offset <= logEndOffset) {
+      const data = await fs.readFile(snap.path);
+      if (data !== null && state.loadSnapshot(data)) {
+        from = snap.offset;
+        break;
+      }
+    }
+    await fs.unlink(snap.path);
+  }
+  for (const seg of segments) {
+    if (seg.nextOffset <= from) continue;
+    await seg.scanHeaders(from, (b) => {
+      if (b.producerId < 0) return;
+      const info = batchProducerInfo(b.attributes, b.producerId, b.producerEpoch, b.baseSequence, b.lastOffset - b.baseOffset);
+      state.replay(info, b.baseOffset, b.lastOffset, b.maxTimestamp);
+    });
+  }
+  return state;
 }
 
 /** Index of the last segment with baseOffset <= offset (0 if none). */

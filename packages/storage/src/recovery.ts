@@ -46,6 +46,12 @@ export interface ScannedBatch {
   baseOffset: number;
   lastOffset: number;
   maxTimestamp: number;
+  /** Batch attributes (codec, timestamp type, transactional and control bits). */
+  attributes: number;
+  /** -1 for batches of producers without a producer id. */
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
 }
 
 /** Why a scan stopped. */
@@ -121,7 +127,17 @@ export async function scanBatches(file: FsFile, opts: ScanOptions, onBatch: (b: 
       }
       if (crc !== storedCrc) return { validEnd: pos, stop: 'corrupt', reason: `CRC mismatch at offset ${baseOffset}` };
     }
-    onBatch({ position: pos, size, baseOffset, lastOffset: baseOffset + delta, maxTimestamp });
+    onBatch({
+      position: pos,
+      size,
+      baseOffset,
+      lastOffset: baseOffset + delta,
+      maxTimestamp,
+      attributes: h.attributes,
+      producerId: h.producerId,
+      producerEpoch: h.producerEpoch,
+      baseSequence: h.baseSequence,
+    });
     minOffset = baseOffset + delta + 1;
     pos += size;
   }

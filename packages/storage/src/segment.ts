@@ -26,7 +26,7 @@ import type { Fs, FsFile } from './fs.js';
 import { assert } from './invariant.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
-import { scanBatches, type ScanResult } from './recovery.js';
+import { scanBatches, type ScannedBatch, type ScanResult } from './recovery.js';
 import { StorageError } from './errors.js';
 
 /** Bytes read at a time when walking batch headers on the read path. */
@@ -329,6 +329,18 @@ export class LogSegment {
     const batch = await decodeRecordBatchAt(r.data, 0, { verifyCrc: false });
     for (const rec of batch.records) if (pred(rec.timestamp, rec.offset)) return { offset: rec.offset, timestamp: rec.timestamp };
     return null;
+  }
+
+  /**
+   * Calls `onBatch` with the header facts of every batch whose last offset is
+   * >= `fromOffset`, in order, without checking CRCs (the segment was
+   * validated when opened). Used to rebuild producer state from the log.
+   */
+  async scanHeaders(fromOffset: number, onBatch: (b: ScannedBatch) => void): Promise<void> {
+    const from = this.#offsetIndex.lookup(fromOffset).position;
+    await scanBatches(this.#file, { from, to: this.#size, segmentBaseOffset: this.baseOffset, verifyCrc: false }, (b) => {
+      if (b.lastOffset >= fromOffset) onBatch(b);
+    });
   }
 
   /**

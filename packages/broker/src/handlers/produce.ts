@@ -17,11 +17,18 @@
  *   zstd before v7                  UNSUPPORTED_COMPRESSION_TYPE
  *   timestamp outside message.timestamp.{before,after}.max.ms  INVALID_TIMESTAMP
  *   acks not in {-1, 0, 1}          INVALID_REQUIRED_ACKS (every partition)
+ *   control batch from a client     INVALID_RECORD
+ *   producer id without epoch or sequence  INVALID_RECORD
+ *   sequence gap / new epoch not at 0  OUT_OF_ORDER_SEQUENCE_NUMBER
+ *   stale producer epoch            INVALID_PRODUCER_EPOCH
+ *   first batch of an unknown producer not at sequence 0  UNKNOWN_PRODUCER_ID
+ *   transactional batch             INVALID_TXN_STATE (no transaction coordinator yet)
  *   storage failure                 KAFKA_STORAGE_ERROR
  *
- * Not yet: idempotent and transactional producers (sequence checks, the
- * transaction coordinator) — batches carrying a producer id are stored
- * without sequence validation until that lands.
+ * Idempotent producers: batches with a producer id are checked against the
+ * partition's producer state (storage/producer-state.ts). A retry of one of
+ * the producer's last five batches is answered with the offsets it got the
+ * first time and is not written again, as in Kafka.
  */
 import {
   CompressionCodec,
@@ -33,7 +40,7 @@ import {
   type ProduceResponse,
   type RecordBatchHeader,
 } from '@samsa/protocol';
-import type { LogConfig } from '@samsa/storage';
+import { StorageError, type LogConfig } from '@samsa/storage';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
 import { isInternalTopic } from '../topic-name.js';
@@ -76,6 +83,8 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
           }
           const timestampProblem = checkTimestamps(batch, log.config, Date.now());
           if (timestampProblem) return fail(r, ErrorCode.INVALID_TIMESTAMP, timestampProblem);
+          const producerProblem = checkProducerFields(batch);
+          if (producerProblem) return fail(r, producerProblem.errorCode, producerProblem.message);
           pending.push(
             log.append(records, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH }).then(
               (result) => {
@@ -85,6 +94,10 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
                 s.notifier.notify(topic.name, pd.index);
               },
               (err: unknown) => {
+                if (err instanceof StorageError && REFUSALS.has(err.code)) {
+                  fail(r, err.code, err.message);
+                  return;
+                }
                 s.logger.error({ err, topic: topic.name, partition: pd.index }, 'append failed');
                 fail(r, ErrorCode.KAFKA_STORAGE_ERROR, 'Disk error while appending');
               },
@@ -99,6 +112,29 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
     },
   };
+}
+
+/** Storage errors that refuse one batch (answered with their own code) rather than signal a failing disk. */
+const REFUSALS: ReadonlySet<number> = new Set([
+  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.UNKNOWN_PRODUCER_ID,
+  ErrorCode.INVALID_RECORD,
+  ErrorCode.MESSAGE_TOO_LARGE,
+]);
+
+/** Batch-header rules for producer fields that Kafka enforces on client writes. */
+function checkProducerFields(batch: RecordBatchHeader): { errorCode: number; message: string } | null {
+  if (batch.isControl) return { errorCode: ErrorCode.INVALID_RECORD, message: 'Clients may not write control batches' };
+  if (batch.producerId < 0) {
+    if (batch.isTransactional) return { errorCode: ErrorCode.INVALID_RECORD, message: 'A transactional batch needs a producer id' };
+    return null;
+  }
+  if (batch.producerEpoch < 0 || batch.baseSequence < 0) {
+    return { errorCode: ErrorCode.INVALID_RECORD, message: `Batch of producer ${batch.producerId} has epoch ${batch.producerEpoch} and base sequence ${batch.baseSequence}` };
+  }
+  if (batch.isTransactional) return { errorCode: ErrorCode.INVALID_TXN_STATE, message: 'Transactions are not supported yet' };
+  return null;
 }
 
 function partitionResponse(index: number): PartitionResponse {

@@ -7,7 +7,13 @@
  *
  * File: `<logDir>/__samsa_metadata.json`
  *   { "version": 1, "clusterId": "...", "topics": [ { "name", "topicId", "partitions", "configs": {k: v} } ],
- *     "brokerConfigs": { "broker": {k: v}, "cluster-default": {k: v} } }
+ *     "brokerConfigs": { "broker": {k: v}, "cluster-default": {k: v} },
+ *     "nextProducerId": n }
+ *
+ * `nextProducerId` is the first producer id not yet handed out in a block
+ * (absent = 0). A block is persisted before any id of it is used, so a
+ * restart never hands out an id twice; ids of a block cut short by a restart
+ * are skipped, as in Kafka.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -35,6 +41,8 @@ export interface MetadataStore {
   /** Dynamic broker configs of one scope ('broker' = this node, 'cluster-default' = every broker). */
   brokerConfigs(scope: BrokerConfigScope): ReadonlyMap<string, string>;
   setBrokerConfigs(scope: BrokerConfigScope, configs: ReadonlyMap<string, string>): Promise<void>;
+  /** Reserves `size` producer ids never handed out before; resolves once the reservation is durable. */
+  allocateProducerIdBlock(size: number): Promise<{ firstProducerId: number; size: number }>;
 }
 
 export type BrokerConfigScope = 'broker' | 'cluster-default';
@@ -51,6 +59,7 @@ interface StoredFile {
   clusterId: string;
   topics: StoredTopic[];
   brokerConfigs?: Partial<Record<BrokerConfigScope, Record<string, string>>>;
+  nextProducerId?: number;
 }
 
 const FILE_NAME = '__samsa_metadata.json';
@@ -75,6 +84,7 @@ export class FileMetadataStore implements MetadataStore {
   readonly #byId = new Map<string, TopicMetadata>();
   readonly #brokerConfigs = new Map<BrokerConfigScope, ReadonlyMap<string, string>>();
   #clusterId: string;
+  #nextProducerId = 0;
   /** Writes are serialized so concurrent admin requests cannot interleave file replacements. */
   #writeChain: Promise<void> = Promise.resolve();
 
@@ -99,6 +109,9 @@ export class FileMetadataStore implements MetadataStore {
     for (const scope of ['broker', 'cluster-default'] as const) {
       store.#brokerConfigs.set(scope, new Map(Object.entries(stored?.brokerConfigs?.[scope] ?? {})));
     }
+    const nextProducerId = stored?.nextProducerId ?? 0;
+    if (!Number.isSafeInteger(nextProducerId) || nextProducerId < 0) throw new Error(`corrupt nextProducerId ${nextProducerId} in ${path}`);
+    store.#nextProducerId = nextProducerId;
     if (!stored) await store.#persist();
     return store;
   }
@@ -152,6 +165,14 @@ export class FileMetadataStore implements MetadataStore {
     await this.#persist();
   }
 
+  async allocateProducerIdBlock(size: number): Promise<{ firstProducerId: number; size: number }> {
+    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`producer id block size ${size}`);
+    const firstProducerId = this.#nextProducerId;
+    this.#nextProducerId += size;
+    await this.#persist();
+    return { firstProducerId, size };
+  }
+
   async #replace(name: string, change: (t: TopicMetadata) => TopicMetadata): Promise<TopicMetadata> {
     const current = this.#byName.get(name);
     if (!current) throw new Error(`unknown topic ${name}`);
@@ -180,6 +201,7 @@ export class FileMetadataStore implements MetadataStore {
         broker: Object.fromEntries(this.brokerConfigs('broker')),
         'cluster-default': Object.fromEntries(this.brokerConfigs('cluster-default')),
       },
+      nextProducerId: this.#nextProducerId,
     };
     const write = async (): Promise<void> => {
       const tmp = `${this.#path}.tmp`;
