@@ -86,12 +86,3 @@ test('idempotent produce: duplicates keep their offsets, gaps and stale epochs a
   assert.ok(c.producerId > Math.max(a.producerId, b.producerId), `producer id ${c.producerId} after a restart is new`);
   conn.close();
 });
-
-test('InitProducerId for a transactional id waits for the transaction coordinator', { timeout: 30_000 }, async (t) => {
-  const broker = await startBroker();
-  t.after(() => broker.stop());
-  const conn = await Connection.open('127.0.0.1', broker.port);
-  t.after(() => conn.close());
-  const res = await conn.send(InitProducerIdApi, 4, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false });
-  assert.equal(res.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
-});

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './coordinators/group/group-coordinator.js';
 import type { ProducerIdManager } from './coordinators/txn/producer-id-manager.js';
+import type { TransactionCoordinator } from './coordinators/txn/transaction-coordinator.js';
+import type { TransactionStateTopic } from './coordinators/txn/transaction-state-topic.js';
 import type { OffsetsTopic } from './coordinators/group/offsets-topic.js';
 import type { AppendNotifier } from './fetch/append-notifier.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -26,6 +28,10 @@ export interface BrokerServices {
   readonly offsetsTopic: OffsetsTopic;
   /** Producer ids for InitProducerId. */
   readonly producerIds: ProducerIdManager;
+  /** The transaction coordinator (this node coordinates every transactional id). */
+  readonly txns: TransactionCoordinator;
+  /** `__transaction_state`, created on first need. */
+  readonly transactionStateTopic: TransactionStateTopic;
   readonly logger: Logger;
   readonly logDirs: readonly string[];
   /** The advertised endpoint of the listener a connection came in on (clients must reconnect there). */

@@ -45,6 +45,14 @@ import { Listener } from './network/listener.js';
 import { Router } from './router.js';
 import { TopicManager } from './topic-manager.js';
 import { ProducerIdManager } from './coordinators/txn/producer-id-manager.js';
+import { LogMarkerWriter } from './coordinators/txn/log-marker-writer.js';
+import { TransactionCoordinator } from './coordinators/txn/transaction-coordinator.js';
+import { TransactionStateTopic } from './coordinators/txn/transaction-state-topic.js';
+import { addOffsetsToTxnHandler } from './handlers/add-offsets-to-txn.js';
+import { addPartitionsToTxnHandler } from './handlers/add-partitions-to-txn.js';
+import { describeTransactionsHandler } from './handlers/describe-transactions.js';
+import { endTxnHandler } from './handlers/end-txn.js';
+import { listTransactionsHandler } from './handlers/list-transactions.js';
 
 export interface BrokerStartOptions {
   logger?: Logger;
@@ -66,6 +74,7 @@ export class Broker {
   readonly #logs: LogManager;
   readonly #notifier: AppendNotifier;
   readonly #groups: GroupCoordinator;
+  readonly #txns: TransactionCoordinator;
   readonly #router: Router;
   #stopping: Promise<void> | null = null;
 
@@ -76,6 +85,7 @@ export class Broker {
     logs: LogManager,
     notifier: AppendNotifier,
     groups: GroupCoordinator,
+    txns: TransactionCoordinator,
     router: Router,
   ) {
     this.config = config;
@@ -84,6 +94,7 @@ export class Broker {
     this.#logs = logs;
     this.#notifier = notifier;
     this.#groups = groups;
+    this.#txns = txns;
     this.#router = router;
   }
 
@@ -145,6 +156,36 @@ export class Broker {
     );
     groups.finishLoading();
     if (loadedGroupRecords > 0) logger.info({ records: loadedGroupRecords }, 'loaded group coordinator state from __consumer_offsets');
+    const transactionStateTopic = new TransactionStateTopic({
+      metadata,
+      topics,
+      numPartitions: config.transactionStateLogNumPartitions,
+      segmentBytes: config.transactionStateLogSegmentBytes,
+      loadBufferBytes: config.getNumber('offsets.load.buffer.size'),
+      nowMs: () => Date.now(),
+    });
+    const producerIds = new ProducerIdManager(metadata);
+    const txns = new TransactionCoordinator({
+      log: transactionStateTopic,
+      producerIds,
+      markers: new LogMarkerWriter(topics, (topic, partition) => notifier.notify(topic, partition)),
+      timers: systemGroupTimers(),
+      config: {
+        maxTimeoutMs: config.transactionMaxTimeoutMs,
+        idExpirationMs: config.transactionalIdExpirationMs,
+        abortCheckIntervalMs: config.getNumber('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+      },
+      partitionExists: (topic, partition) => {
+        const t = metadata.topic(topic);
+        return t !== undefined && partition >= 0 && partition < t.partitions;
+      },
+      onError: (message, err) => logger.error({ err }, message),
+    });
+    const txnStates = await transactionStateTopic.load((err, partition, offset) =>
+      logger.warn({ err: String(err), partition, offset }, 'skipping an unreadable __transaction_state record'),
+    );
+    await txns.load(txnStates);
+    if (txnStates.size > 0) logger.info({ transactionalIds: txnStates.size }, 'loaded transaction coordinator state from __transaction_state');
     const router = new Router();
     const advertised = new Map<string, Endpoint>();
     const listeners: Listener[] = [];
@@ -156,7 +197,9 @@ export class Broker {
       notifier,
       groups,
       offsetsTopic,
-      producerIds: new ProducerIdManager(metadata),
+      producerIds,
+      txns,
+      transactionStateTopic,
       logger,
       logDirs,
       advertisedEndpoint: (listenerName) => advertised.get(listenerName) ?? advertised.values().next().value ?? { host: '127.0.0.1', port: 9092 },
@@ -190,6 +233,11 @@ export class Broker {
       offsetDeleteHandler,
       initProducerIdHandler,
       describeProducersHandler,
+      addPartitionsToTxnHandler,
+      addOffsetsToTxnHandler,
+      endTxnHandler,
+      listTransactionsHandler,
+      describeTransactionsHandler,
     ] as const) {
       router.register(make(services) as Parameters<Router['register']>[0]);
     }
@@ -219,7 +267,7 @@ export class Broker {
       });
     }
     logs.startBackgroundTasks();
-    const broker = new Broker(config, logger, listeners, logs, notifier, groups, router);
+    const broker = new Broker(config, logger, listeners, logs, notifier, groups, txns, router);
     for (const listener of listeners) {
       logger.info(
         { listener: listener.spec.name, dataDirs: logDirs, clusterId: metadata.clusterId, nodeId: config.nodeId },
@@ -246,6 +294,7 @@ export class Broker {
       await Promise.all(this.#listeners.map((l) => l.close()));
       this.#notifier.close();
       this.#groups.shutdown();
+      this.#txns.shutdown();
       await this.#router.drain(SHUTDOWN_DRAIN_TIMEOUT_MS);
       await this.#logs.close();
       this.logger.info('shut down cleanly');

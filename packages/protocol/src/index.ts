@@ -68,6 +68,7 @@ export {
 export {
   encodeControlRecordBatch,
   decodeControlRecord,
+  peekControlRecord,
   type ControlBatchInput,
   type ControlRecord,
   type ControlRecordType,

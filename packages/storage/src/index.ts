@@ -12,6 +12,8 @@ export {
   type AppendResult,
   type ReadResult,
   type OpenInfo,
+  type AppendOrigin,
+  type TxnMarker,
   CLEAN_SHUTDOWN_FILE,
   LOG_START_OFFSET_FILE,
   partitionDirName,
@@ -34,4 +36,6 @@ export {
   type ProducerBatch,
   type ProducerEntry,
   type ProducerCheck,
+  type CompletedTxn,
 } from './producer-state.js';
+export { TxnIndex, TXN_INDEX_ENTRY_SIZE, txnIndexPath, encodeTxnIndexEntries, decodeTxnIndexEntries, type AbortedTxn } from './txn-index.js';

@@ -40,6 +40,8 @@
 import { join } from 'node:path';
 import {
   ErrorCode,
+  encodeControlRecordBatch,
+  peekControlRecord,
   RECORD_BATCH_HEADER_SIZE,
   RecordBatchHeader,
   setBaseOffset,
@@ -62,6 +64,7 @@ import {
   type BatchProducerInfo,
 } from './producer-state.js';
 import { planRetention } from './retention.js';
+import { TxnIndex, txnIndexPath, type AbortedTxn } from './txn-index.js';
 import { LogSegment, parseSegmentFileName, segmentFilePath, type AppendBatchInfo } from './segment.js';
 
 /** Name of the clean-shutdown marker in a partition directory. */
@@ -86,10 +89,27 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+/**
+ * Who writes: a client's Produce (producer checks apply, control batches are
+ * refused) or the transaction coordinator (one control batch, a marker).
+ */
+export type AppendOrigin = 'client' | 'coordinator';
+
+/** A transaction marker to write with {@link PartitionLog.appendMarker}. */
+export interface TxnMarker {
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  /** true = ABORT, false = COMMIT. */
+  aborted: boolean;
+  timestampMs: number;
+}
+
 /** An append waiting in the queue. */
 interface PendingAppend {
   buf: Buffer;
   leaderEpoch: number;
+  origin: AppendOrigin;
   resolve: (r: AppendResult) => void;
   reject: (err: unknown) => void;
 }
@@ -192,12 +212,14 @@ export class PartitionLog {
   #lastFlushMs: number;
   #closed = false;
   #producers: ProducerStateManager;
+  #txnIndex: TxnIndex;
 
   private constructor(
     o: Required<Omit<PartitionLogOptions, 'dir'>> & { partDir: string },
     segments: LogSegment[],
     logStartOffset: number,
     producers: ProducerStateManager,
+    txnIndex: TxnIndex,
     info: OpenInfo,
   ) {
     this.topic = o.topic;
@@ -212,6 +234,7 @@ export class PartitionLog {
     this.#hwFollowsLeo = o.highWatermarkFollowsLogEnd;
     this.#lastFlushMs = o.clock.nowMs();
     this.#producers = producers;
+    this.#txnIndex = txnIndex;
     this.openInfo = info;
     this.#checkInvariants();
   }
@@ -245,7 +268,7 @@ export class PartitionLog {
     const baseSet = new Set(bases);
     for (const name of names) {
       // Index files whose .log is gone (deleted by retention right before a crash).
-      const m = /^(\d{20})\.(index|timeindex)$/.exec(name);
+      const m = /^(\d{20})\.(index|timeindex|txnindex)$/.exec(name);
       if (m !== null && !baseSet.has(Number(m[1]))) await fs.unlink(join(partDir, name));
     }
     const checkpoint = await readLogStartOffset(fs, join(partDir, LOG_START_OFFSET_FILE));
@@ -284,7 +307,8 @@ export class PartitionLog {
       // value would come back once appends pass it.
       await fs.writeFileAtomic(join(partDir, LOG_START_OFFSET_FILE), Buffer.from(`0\n${logStartOffset}\n`), { sync: true });
     }
-    const producers = await loadProducerState(fs, partDir, segments);
+    const txnIndex = await TxnIndex.load(fs, partDir, segments.map((seg) => seg.baseOffset));
+    const producers = await loadProducerState(fs, partDir, segments, txnIndex);
     if (clean) {
       await fs.unlink(join(partDir, CLEAN_SHUTDOWN_FILE));
       await fs.fsyncDir(partDir);
@@ -294,6 +318,7 @@ export class PartitionLog {
       segments,
       logStartOffset,
       producers,
+      txnIndex,
       info,
     );
   }
@@ -326,6 +351,21 @@ export class PartitionLog {
   /** Base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
     return this.#segments.map((s) => s.baseOffset);
+  }
+
+  /**
+   * Offsets below this are committed and not part of an open transaction:
+   * the high watermark, or the first offset of the oldest open transaction
+   * if that is lower. read_committed consumers read up to here.
+   */
+  get lastStableOffset(): number {
+    const firstUnstable = this.#producers.firstUnstableOffset();
+    return firstUnstable >= 0 && firstUnstable < this.#highWatermark ? firstUnstable : this.#highWatermark;
+  }
+
+  /** Aborted transactions overlapping [fromOffset, upperBoundOffset), for read_committed fetches. */
+  abortedTransactions(fromOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    return this.#txnIndex.collect(fromOffset, upperBoundOffset);
   }
 
   /** The idempotent/transactional producers of this partition (read-only view). */
@@ -368,9 +408,9 @@ export class PartitionLog {
    * stale epoch or unknown producer rejects with a StorageError carrying the
    * Kafka error code. At most one such batch per call.
    */
-  append(batches: Buffer, opts?: { leaderEpoch?: number }): Promise<AppendResult> {
+  append(batches: Buffer, opts?: { leaderEpoch?: number; origin?: AppendOrigin }): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
-      const p: PendingAppend = { buf: batches, leaderEpoch: opts?.leaderEpoch ?? 0, resolve, reject };
+      const p: PendingAppend = { buf: batches, leaderEpoch: opts?.leaderEpoch ?? 0, origin: opts?.origin ?? 'client', resolve, reject };
       // Appends called back to back (nothing else queued in between) share
       // one queue entry, so they reach the file in one gathered write.
       const group = this.#openGroup;
@@ -383,6 +423,24 @@ export class PartitionLog {
       const run = this.#queue.then(() => this.#appendGroup(g));
       this.#queue = run.catch(() => undefined);
     });
+  }
+
+  /**
+   * Writes a transaction marker (a control batch, origin coordinator) that
+   * closes the producer's open transaction on this partition, if any; an
+   * ABORT adds the transaction to the aborted-transaction index before the
+   * returned promise resolves. Rejects with INVALID_PRODUCER_EPOCH or
+   * TRANSACTION_COORDINATOR_FENCED when the marker is stale.
+   */
+  appendMarker(marker: TxnMarker, opts?: { leaderEpoch?: number }): Promise<AppendResult> {
+    const batch = encodeControlRecordBatch({
+      type: marker.aborted ? 'ABORT' : 'COMMIT',
+      producerId: marker.producerId,
+      producerEpoch: marker.producerEpoch,
+      coordinatorEpoch: marker.coordinatorEpoch,
+      timestamp: marker.timestampMs,
+    });
+    return this.append(batch, { leaderEpoch: opts?.leaderEpoch, origin: 'coordinator' });
   }
 
   /**
@@ -548,7 +606,11 @@ export class PartitionLog {
         const old = this.#segments;
         const seg = await LogSegment.create(this.#fs, this.dir, offset, this.#indexConfig(), this.#clock.nowMs());
         this.#segments = [seg];
-        for (const s of old) if (s.baseOffset !== offset) await s.delete(); else await s.close();
+        for (const s of old) {
+          if (s.baseOffset !== offset) await s.delete();
+          else await s.close();
+          await this.#fs.unlink(txnIndexPath(this.dir, s.baseOffset));
+        }
         this.#logStartOffset = offset;
         await this.#writeLogStartOffset();
       } else {
@@ -558,6 +620,7 @@ export class PartitionLog {
           segs = segs.slice(0, -1);
           this.#segments = segs;
           await victim.delete();
+          await this.#fs.unlink(txnIndexPath(this.dir, victim.baseOffset));
         }
         await segs[segs.length - 1].truncateTo(offset);
         if (this.#logStartOffset > this.logEndOffset) {
@@ -571,7 +634,9 @@ export class PartitionLog {
       if (this.#highWatermark > this.logEndOffset) this.#highWatermark = this.logEndOffset;
       if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
       // Batches past the cut must not count as written: rebuild from the log.
-      this.#producers = await loadProducerState(this.#fs, this.dir, this.#segments);
+      await this.#txnIndex.truncateFrom(offset, this.#segments.map((seg) => seg.baseOffset));
+      this.#txnIndex.dropBelow(this.#segments[0].baseOffset);
+      this.#producers = await loadProducerState(this.#fs, this.dir, this.#segments, this.#txnIndex);
       this.#checkInvariants();
     });
   }
@@ -646,7 +711,7 @@ export class PartitionLog {
           const p = items[i];
           let measured: MeasuredAppend;
           try {
-            measured = this.#measure(p.buf);
+            measured = this.#measure(p.buf, p.origin);
           } catch (err) {
             run.push({ p, prepared: null, err });
             i++;
@@ -671,7 +736,7 @@ export class PartitionLog {
           }
           let prepared: PreparedAppend;
           try {
-            prepared = this.#prepare(p.buf, p.leaderEpoch, next, now, measured, producers);
+            prepared = this.#prepare(p, next, now, measured, producers);
           } catch (err) {
             run.push({ p, prepared: null, err });
             i++;
@@ -694,8 +759,14 @@ export class PartitionLog {
             const parts: Array<{ buf: Buffer; batches: AppendBatchInfo[] }> = [];
             for (const r of run) if (r.prepared !== null && r.prepared.duplicateOf === null) parts.push({ buf: r.p.buf, batches: r.prepared.infos });
             await active.appendMany(parts, now);
-            producers.commit();
+            const completed = producers.commit();
             if (this.#hwFollowsLeo) this.#highWatermark = next;
+            for (const txn of completed) {
+              if (!txn.aborted) continue;
+              const firstUnstable = this.#producers.firstUnstableOffset();
+              const lastStableOffset = firstUnstable >= 0 ? firstUnstable : txn.lastOffset + 1;
+              await this.#txnIndex.append(active.baseOffset, { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset });
+            }
             this.#checkInvariants();
             this.#unflushedMessages += next - firstOffset;
             if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();
@@ -732,7 +803,7 @@ export class PartitionLog {
    * the batch carrying a producer id. Throws (failing only this append) on a
    * malformed or oversized batch, or more than one batch with a producer id.
    */
-  #measure(buf: Buffer): MeasuredAppend {
+  #measure(buf: Buffer, origin: AppendOrigin): MeasuredAppend {
     assert(buf.length >= RECORD_BATCH_HEADER_SIZE, 'append of less than one batch header');
     const c = this.#config;
     let offsetCount = 0;
@@ -748,6 +819,9 @@ export class PartitionLog {
       }
       const delta = h.lastOffsetDelta;
       assert(delta >= 0, 'negative lastOffsetDelta in append');
+      if (h.isControl !== (origin === 'coordinator')) {
+        throw new StorageError(ErrorCode.INVALID_RECORD, origin === 'coordinator' ? 'The coordinator writes only control batches' : 'Clients may not write control batches');
+      }
       if (h.producerId >= 0) {
         if (producerBatchPosition >= 0) {
           throw new StorageError(ErrorCode.INVALID_RECORD, 'An append may hold at most one batch with a producer id');
@@ -768,14 +842,24 @@ export class PartitionLog {
    * records the producer batch in `producers`. Throws (failing only this
    * append) when the producer checks refuse the batch.
    */
-  #prepare(buf: Buffer, leaderEpoch: number, firstOffset: number, now: number, measured: MeasuredAppend, producers: ProducerAppendSession): PreparedAppend {
+  #prepare(p: PendingAppend, firstOffset: number, now: number, measured: MeasuredAppend, producers: ProducerAppendSession): PreparedAppend {
+    const { buf, leaderEpoch } = p;
     let producer: BatchProducerInfo | null = null;
+    let marker: { aborted: boolean; coordinatorEpoch: number } | null = null;
     if (measured.producerBatchPosition >= 0) {
-      const h = new RecordBatchHeader(buf, measured.producerBatchPosition);
+      const at = measured.producerBatchPosition;
+      const h = new RecordBatchHeader(buf, at);
       producer = batchProducerInfo(h.attributes, h.producerId, h.producerEpoch, h.baseSequence, h.lastOffsetDelta);
-      const check = producers.check(producer);
-      if (check.kind === 'duplicate') {
-        return { firstOffset: check.batch.firstOffset, lastOffset: check.batch.lastOffset, infos: [], maxTimestamp: check.batch.maxTimestamp, recordCount: 0, duplicateOf: check.batch };
+      if (producer.isControl) {
+        const control = peekControlRecord(buf, at, at + h.totalSize);
+        if (control.type !== 'ABORT' && control.type !== 'COMMIT') throw new StorageError(ErrorCode.INVALID_RECORD, `Control record type ${control.type} is not a transaction marker`);
+        marker = { aborted: control.type === 'ABORT', coordinatorEpoch: control.coordinatorEpoch };
+        producers.checkMarker(producer, marker.coordinatorEpoch);
+      } else {
+        const check = producers.check(producer);
+        if (check.kind === 'duplicate') {
+          return { firstOffset: check.batch.firstOffset, lastOffset: check.batch.lastOffset, infos: [], maxTimestamp: check.batch.maxTimestamp, recordCount: 0, duplicateOf: check.batch };
+        }
       }
     }
     const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime';
@@ -794,7 +878,10 @@ export class PartitionLog {
       infos.push({ position: pos, size, lastOffset: next + delta, maxTimestamp: ts });
       if (ts > maxTimestamp) maxTimestamp = ts;
       recordCount += h.recordCount;
-      if (producer !== null && pos === measured.producerBatchPosition) producers.record(producer, next, next + delta, ts, now);
+      if (producer !== null && pos === measured.producerBatchPosition) {
+        if (marker !== null) producers.recordMarker(producer, next, marker, now);
+        else producers.record(producer, next, next + delta, ts, now);
+      }
       next += delta + 1;
       pos += size;
     }
@@ -839,7 +926,11 @@ export class PartitionLog {
     if (newStart > this.#logStartOffset) this.#logStartOffset = newStart;
     // Unlink after the in-memory switch: readers that pinned a victim
     // finish on the open fd; new readers never see it.
-    for (const v of victims) await v.delete();
+    for (const v of victims) {
+      await v.delete();
+      await this.#fs.unlink(txnIndexPath(this.dir, v.baseOffset));
+    }
+    this.#txnIndex.dropBelow(newStart);
     this.#checkInvariants();
     return victims.length;
   }
@@ -909,7 +1000,7 @@ function duplicateResult(batch: ProducerBatch, logStartOffset: number): AppendRe
  * that cut the tail) and unreadable ones are deleted. Without any snapshot the
  * whole log is replayed.
  */
-async function loadProducerState(fs: Fs, dir: string, segments: readonly LogSegment[]): Promise<ProducerStateManager> {
+async function loadProducerState(fs: Fs, dir: string, segments: readonly LogSegment[], txnIndex: TxnIndex): Promise<ProducerStateManager> {
   const state = new ProducerStateManager();
   const logEndOffset = segments[segments.length - 1].nextOffset;
   let from = 0;
@@ -925,13 +1016,26 @@ async function loadProducerState(fs: Fs, dir: string, segments: readonly LogSegm
     }
     await fs.unlink(snap.path);
   }
+  // Aborted-transaction entries from the replay point on are rebuilt by the replay.
+  await txnIndex.truncateFrom(from, segments.map((seg) => seg.baseOffset));
   for (const seg of segments) {
     if (seg.nextOffset <= from) continue;
+    const aborted: AbortedTxn[] = [];
     await seg.scanHeaders(from, (b) => {
       if (b.producerId < 0) return;
       const info = batchProducerInfo(b.attributes, b.producerId, b.producerEpoch, b.baseSequence, b.lastOffset - b.baseOffset);
-      state.replay(info, b.baseOffset, b.lastOffset, b.maxTimestamp);
+      if (b.control === undefined) {
+        state.replay(info, b.baseOffset, b.lastOffset, b.maxTimestamp);
+        return;
+      }
+      if (b.control === null || (b.control.type !== 'ABORT' && b.control.type !== 'COMMIT')) return;
+      const done = state.replayMarker(info, b.baseOffset, { aborted: b.control.type === 'ABORT', coordinatorEpoch: b.control.coordinatorEpoch }, b.maxTimestamp);
+      if (done?.aborted) {
+        const firstUnstable = state.firstUnstableOffset();
+        aborted.push({ producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: firstUnstable >= 0 ? firstUnstable : done.lastOffset + 1 });
+      }
     });
+    for (const e of aborted) await txnIndex.append(seg.baseOffset, e);
   }
   return state;
 }

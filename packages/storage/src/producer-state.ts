@@ -23,6 +23,25 @@
  *                |                      | from int32 max to 0)         |
  *   present      | equal                | anything else                | OUT_OF_ORDER_SEQUENCE_NUMBER
  *
+ * Then, for the transaction state (a batch that got this far):
+ *
+ *   producer has an open transaction | batch          | outcome
+ *   ---------------------------------+----------------+------------------------------
+ *   yes                              | transactional  | append (part of it)
+ *   yes                              | not            | INVALID_TXN_STATE
+ *   no                               | transactional  | append; opens a transaction at its offset
+ *   no                               | not            | append
+ *
+ * Transaction markers (control batches written by the transaction
+ * coordinator, {@link ProducerAppendSession.checkMarker}): an epoch older
+ * than the producer's is INVALID_PRODUCER_EPOCH, a coordinator epoch older
+ * than the last marker's is TRANSACTION_COORDINATOR_FENCED. A marker closes
+ * the producer's open transaction on this partition; an ABORT marker yields
+ * the aborted range [first offset, marker offset] for the aborted-transaction
+ * index (txn-index.ts). A marker for a producer with no open transaction
+ * changes only its epochs (Kafka writes markers to every partition of a
+ * transaction, and a retried EndTxn repeats them).
+ *
  * This is Kafka's rule set (ProducerStateManager / ProducerAppendInfo) for
  * writes from clients. Replays from the log during recovery skip every check.
  *
@@ -119,6 +138,16 @@ export interface ProducerEntry {
   batches: ProducerBatch[];
 }
 
+/** A transaction closed by a marker on this partition. */
+export interface CompletedTxn {
+  producerId: number;
+  /** Offset of the producer's first batch in the transaction. */
+  firstOffset: number;
+  /** Offset of the marker. */
+  lastOffset: number;
+  aborted: boolean;
+}
+
 /** Outcome of {@link ProducerAppendSession.check} for a batch that is not refused. */
 export type ProducerCheck = { kind: 'append' } | { kind: 'duplicate'; batch: ProducerBatch };
 
@@ -145,6 +174,8 @@ function cloneEntry(e: ProducerEntry): ProducerEntry {
 /** The producer state of one partition. */
 export class ProducerStateManager {
   #entries = new Map<number, ProducerEntry>();
+  /** producerId -> first offset of its open transaction, for the last stable offset. */
+  #openTxns = new Map<number, number>();
 
   /** Number of producers known. */
   get size(): number {
@@ -163,7 +194,17 @@ export class ProducerStateManager {
 
   /** Starts the checks of one write; nothing changes until {@link ProducerAppendSession.commit}. */
   begin(): ProducerAppendSession {
-    return new ProducerAppendSession(this.#entries);
+    return new ProducerAppendSession(this.#entries, this.#openTxns);
+  }
+
+  /**
+   * The first offset of the oldest open transaction, or -1 when none is open.
+   * The last stable offset is this (when >= 0) capped by the high watermark.
+   */
+  firstUnstableOffset(): number {
+    let min = -1;
+    for (const first of this.#openTxns.values()) if (min < 0 || first < min) min = first;
+    return min;
   }
 
   /**
@@ -178,9 +219,18 @@ export class ProducerStateManager {
     s.commit();
   }
 
+  /** Applies a transaction marker read back from the log; returns the transaction it closed, if any. */
+  replayMarker(info: BatchProducerInfo, offset: number, marker: { aborted: boolean; coordinatorEpoch: number }, timestamp: number): CompletedTxn | null {
+    const s = this.begin();
+    const done = s.recordMarker(info, offset, marker, timestamp);
+    s.commit();
+    return done;
+  }
+
   /** Drops every entry (before reloading from a snapshot). */
   clear(): void {
     this.#entries.clear();
+    this.#openTxns.clear();
   }
 
   /**
@@ -190,6 +240,7 @@ export class ProducerStateManager {
   removeExpired(nowMs: number, expirationMs: number): number {
     let n = 0;
     for (const [id, e] of this.#entries) {
+      // An open transaction keeps its producer (the coordinator's timeout aborts it).
       if (e.currentTxnFirstOffset < 0 && nowMs - e.lastUpdateMs >= expirationMs) {
         this.#entries.delete(id);
         n++;
@@ -235,7 +286,7 @@ export class ProducerStateManager {
    * falls back to an older snapshot or a replay of the log.
    */
   loadSnapshot(buf: Buffer): boolean {
-    this.#entries.clear();
+    this.clear();
     try {
       if (buf.length < 10 || buf.readInt16BE(0) !== SNAPSHOT_VERSION) return false;
       if (buf.readUInt32BE(2) !== crc32c(buf.subarray(6))) return false;
@@ -264,11 +315,12 @@ export class ProducerStateManager {
           p += 32;
         }
         this.#entries.set(e.producerId, e);
+        if (e.currentTxnFirstOffset >= 0) this.#openTxns.set(e.producerId, e.currentTxnFirstOffset);
       }
       if (p !== buf.length) throw new RangeError('trailing bytes');
       return true;
     } catch {
-      this.#entries.clear();
+      this.clear();
       return false;
     }
   }
@@ -282,10 +334,13 @@ export class ProducerStateManager {
  */
 export class ProducerAppendSession {
   #committed: Map<number, ProducerEntry>;
+  #openTxns: Map<number, number>;
   #overlay = new Map<number, ProducerEntry>();
+  #completed: CompletedTxn[] = [];
 
-  constructor(committed: Map<number, ProducerEntry>) {
+  constructor(committed: Map<number, ProducerEntry>, openTxns: Map<number, number>) {
     this.#committed = committed;
+    this.#openTxns = openTxns;
   }
 
   #current(producerId: number): ProducerEntry | undefined {
@@ -334,32 +389,78 @@ export class ProducerAppendSession {
         `Out of order sequence for producer ${info.producerId} epoch ${epoch}: got ${info.baseSequence}, expected ${last === INT32_MAX ? 0 : last + 1}`,
       );
     }
+    if (entry !== undefined && entry.currentTxnFirstOffset >= 0 && !info.isTransactional) {
+      throw new StorageError(ErrorCode.INVALID_TXN_STATE, `Producer ${info.producerId} has an open transaction: a non-transactional write is not allowed`);
+    }
     return { kind: 'append' };
   }
 
-  /** Records a batch that is being written at `[firstOffset, lastOffset]`. */
-  record(info: BatchProducerInfo, firstOffset: number, lastOffset: number, maxTimestamp: number, nowMs: number): void {
-    const prev = this.#current(info.producerId);
-    const e: ProducerEntry = prev !== undefined
-      ? (this.#overlay.get(info.producerId) ?? cloneEntry(prev))
-      : { producerId: info.producerId, producerEpoch: info.producerEpoch, coordinatorEpoch: -1, currentTxnFirstOffset: -1, lastUpdateMs: nowMs, batches: [] };
+  /** Checks a transaction marker from the coordinator; throws a StorageError when it is fenced. */
+  checkMarker(info: BatchProducerInfo, coordinatorEpoch: number): void {
+    const entry = this.#current(info.producerId);
+    if (entry === undefined) return;
+    if (info.producerEpoch < entry.producerEpoch) {
+      throw new StorageError(ErrorCode.INVALID_PRODUCER_EPOCH, `Marker epoch ${info.producerEpoch} of producer ${info.producerId} is older than ${entry.producerEpoch}`);
+    }
+    if (coordinatorEpoch < entry.coordinatorEpoch) {
+      throw new StorageError(
+        ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        `Marker coordinator epoch ${coordinatorEpoch} for producer ${info.producerId} is older than ${entry.coordinatorEpoch}`,
+      );
+    }
+  }
+
+  /** Records a transaction marker being written at `offset`; returns the transaction it closes, if any. */
+  recordMarker(info: BatchProducerInfo, offset: number, marker: { aborted: boolean; coordinatorEpoch: number }, nowMs: number): CompletedTxn | null {
+    const e = this.#writable(info);
+    e.lastUpdateMs = nowMs;
+    e.coordinatorEpoch = marker.coordinatorEpoch;
+    if (e.currentTxnFirstOffset < 0) return null;
+    const done: CompletedTxn = { producerId: e.producerId, firstOffset: e.currentTxnFirstOffset, lastOffset: offset, aborted: marker.aborted };
+    e.currentTxnFirstOffset = -1;
+    this.#completed.push(done);
+    return done;
+  }
+
+  /** The overlay entry of the batch's producer (created from the committed one), with the batch's epoch applied. */
+  #writable(info: BatchProducerInfo): ProducerEntry {
+    let e = this.#overlay.get(info.producerId);
+    if (e === undefined) {
+      const prev = this.#committed.get(info.producerId);
+      e = prev !== undefined
+        ? cloneEntry(prev)
+        : { producerId: info.producerId, producerEpoch: info.producerEpoch, coordinatorEpoch: -1, currentTxnFirstOffset: -1, lastUpdateMs: 0, batches: [] };
+      this.#overlay.set(info.producerId, e);
+    }
     if (info.producerEpoch !== e.producerEpoch) {
       e.producerEpoch = info.producerEpoch;
       e.batches = [];
     }
+    return e;
+  }
+
+  /** Records a batch that is being written at `[firstOffset, lastOffset]`. */
+  record(info: BatchProducerInfo, firstOffset: number, lastOffset: number, maxTimestamp: number, nowMs: number): void {
+    const e = this.#writable(info);
     e.lastUpdateMs = nowMs;
     if (!info.isControl && info.baseSequence >= 0) {
       e.batches.push({ firstSequence: info.baseSequence, lastSequence: info.lastSequence, firstOffset, lastOffset, maxTimestamp });
       if (e.batches.length > PRODUCER_BATCHES_CACHED) e.batches.shift();
     }
     if (info.isTransactional && !info.isControl && e.currentTxnFirstOffset < 0) e.currentTxnFirstOffset = firstOffset;
-    this.#overlay.set(info.producerId, e);
   }
 
-  /** Makes the recorded batches part of the partition's state. */
-  commit(): void {
-    for (const [id, e] of this.#overlay) this.#committed.set(id, e);
+  /** Makes the recorded batches part of the partition's state; returns the transactions closed by markers. */
+  commit(): CompletedTxn[] {
+    for (const [id, e] of this.#overlay) {
+      this.#committed.set(id, e);
+      if (e.currentTxnFirstOffset >= 0) this.#openTxns.set(id, e.currentTxnFirstOffset);
+      else this.#openTxns.delete(id);
+    }
     this.#overlay.clear();
+    const completed = this.#completed;
+    this.#completed = [];
+    return completed;
   }
 }
 

@@ -31,7 +31,17 @@
  * every later segment is deleted (the log must stay contiguous), as Kafka
  * does.
  */
-import { crc32c, LOG_OVERHEAD, MIN_BATCH_LENGTH, RECORD_BATCH_HEADER_SIZE, RecordBatchHeader, ATTRIBUTES_OFFSET } from '@samsa/protocol';
+import {
+  crc32c,
+  peekControlRecord,
+  LOG_OVERHEAD,
+  MIN_BATCH_LENGTH,
+  RECORD_BATCH_HEADER_SIZE,
+  RecordBatchHeader,
+  ATTRIBUTES_OFFSET,
+  ATTR_CONTROL_MASK,
+  type ControlRecordType,
+} from '@samsa/protocol';
 import type { FsFile } from './fs.js';
 
 /** Default scan chunk. */
@@ -52,6 +62,11 @@ export interface ScannedBatch {
   producerId: number;
   producerEpoch: number;
   baseSequence: number;
+  /**
+   * For a control batch, its control record (transaction marker type and
+   * coordinator epoch), or null if it could not be read; undefined otherwise.
+   */
+  control?: { type: ControlRecordType; coordinatorEpoch: number } | null;
 }
 
 /** Why a scan stopped. */
@@ -127,17 +142,33 @@ export async function scanBatches(file: FsFile, opts: ScanOptions, onBatch: (b: 
       }
       if (crc !== storedCrc) return { validEnd: pos, stop: 'corrupt', reason: `CRC mismatch at offset ${baseOffset}` };
     }
-    onBatch({
+    const attributes = h.attributes;
+    const scanned: ScannedBatch = {
       position: pos,
       size,
       baseOffset,
       lastOffset: baseOffset + delta,
       maxTimestamp,
-      attributes: h.attributes,
+      attributes,
       producerId: h.producerId,
       producerEpoch: h.producerEpoch,
       baseSequence: h.baseSequence,
-    });
+    };
+    if ((attributes & ATTR_CONTROL_MASK) !== 0) {
+      // Markers are tiny: bring the whole batch into the chunk to read its record.
+      if (pos + size > chunkPos + chunk.length && size <= chunkBytes) await fill(pos);
+      const rel = pos - chunkPos;
+      scanned.control = null;
+      if (rel + size <= chunk.length) {
+        try {
+          const r = peekControlRecord(chunk, rel, rel + size);
+          scanned.control = { type: r.type, coordinatorEpoch: r.coordinatorEpoch };
+        } catch {
+          // Leave null: an unreadable marker is reported as such.
+        }
+      }
+    }
+    onBatch(scanned);
     minOffset = baseOffset + delta + 1;
     pos += size;
   }

@@ -6,8 +6,10 @@
  * bounded by the response's MaxBytes; the first batch of the response is
  * always whole even when larger than both limits (KIP-74), so a consumer can
  * always make progress. Reads stop at the high watermark (read_uncommitted)
- * or the last stable offset (read_committed; equal to the high watermark
- * until transactions exist, with an empty aborted-transactions list).
+ * or the last stable offset (read_committed: below the oldest open
+ * transaction). read_committed responses list the aborted transactions
+ * overlapping the returned batches (producer id, first offset), from the
+ * partition's aborted-transaction index, so the consumer drops their records.
  *
  * Long poll: with fewer than MinBytes available the request waits up to
  * MaxWaitMs and is woken by an append to any partition it reads.
@@ -28,7 +30,7 @@
  *
  * Not yet: v17 (replica directory ids), follower fetches.
  */
-import { ErrorCode, FetchApi, type FetchRequest, type FetchResponse } from '@samsa/protocol';
+import { ErrorCode, FetchApi, RECORD_BATCH_HEADER_SIZE, RecordBatchHeader, type FetchRequest, type FetchResponse } from '@samsa/protocol';
 import { OffsetOutOfRangeError } from '@samsa/storage';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import { partitionKey } from '../fetch/append-notifier.js';
@@ -98,18 +100,25 @@ async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boole
         continue;
       }
       const highWatermark = log.highWatermark;
+      const lastStableOffset = log.lastStableOffset;
       out.highWatermark = highWatermark;
-      out.lastStableOffset = highWatermark;
+      out.lastStableOffset = lastStableOffset;
       out.logStartOffset = log.logStartOffset;
       // Once the response holds data, a partition gets only what still fits; the first batch of the response may exceed (KIP-74).
       const maxBytes = bytes === 0 ? p.partitionMaxBytes : Math.min(p.partitionMaxBytes, budget);
       if (maxBytes <= 0) continue;
       try {
-        const result = await log.read(p.fetchOffset, maxBytes, { maxOffset: highWatermark });
+        const result = await log.read(p.fetchOffset, maxBytes, { maxOffset: readCommitted ? lastStableOffset : highWatermark });
         if (result.bytes > 0) {
-          out.records = result.buffers.length === 1 ? result.buffers[0] : Buffer.concat(result.buffers, result.bytes);
+          const records = result.buffers.length === 1 ? result.buffers[0] : Buffer.concat(result.buffers, result.bytes);
+          out.records = records;
           bytes += result.bytes;
           budget -= result.bytes;
+          if (readCommitted) {
+            out.abortedTransactions = log
+              .abortedTransactions(p.fetchOffset, endOffsetOf(records))
+              .map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+          }
         }
         out.logStartOffset = result.logStartOffset;
       } catch (err) {
@@ -125,6 +134,17 @@ async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boole
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
   return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] }, bytes, anyError };
+}
+
+/** The offset after the last whole batch in `records` (batches back to back, as the log returns them). */
+function endOffsetOf(records: Buffer): number {
+  let end = -1;
+  for (let pos = 0; pos + RECORD_BATCH_HEADER_SIZE <= records.length; ) {
+    const h = new RecordBatchHeader(records, pos);
+    end = h.lastOffset + 1;
+    pos += h.totalSize;
+  }
+  return end;
 }
 
 function emptyPartition(partitionIndex: number, readCommitted: boolean): PartitionData {

@@ -6,8 +6,8 @@
  * and group metadata), as Kafka does; if that fails the answer is
  * COORDINATOR_NOT_AVAILABLE (retriable).
  *
- * Key types: 0 = group (answered with this node), 1 = transaction
- * (COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists),
+ * Key types: 0 = group, 1 = transaction (both answered with this node; the
+ * first lookup creates `__consumer_offsets` or `__transaction_state`),
  * anything else INVALID_REQUEST.
  *
  * Versions: v0 has only the key (type group); v1 adds KeyType, throttle time
@@ -37,13 +37,13 @@ export function findCoordinatorHandler(s: BrokerServices): ApiHandler<FindCoordi
       const coordinators = await Promise.all(
         keys.map(async (key): Promise<Coordinator> => {
           const error = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
-          if (keyType === KEY_TYPE_TRANSACTION) return error(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'No transaction coordinator yet');
-          if (keyType !== KEY_TYPE_GROUP) return error(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${keyType}`);
+          if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return error(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${keyType}`);
+          const internal = keyType === KEY_TYPE_GROUP ? s.offsetsTopic : s.transactionStateTopic;
           try {
-            await s.offsetsTopic.ensureTopic();
+            await internal.ensureTopic();
           } catch (err) {
-            s.logger.error({ err }, 'creating __consumer_offsets failed');
-            return error(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The offsets topic could not be created');
+            s.logger.error({ err }, 'creating an internal topic failed');
+            return error(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator\'s internal topic could not be created');
           }
           return { key, nodeId: s.nodeId, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
         }),

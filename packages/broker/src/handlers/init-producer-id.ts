@@ -9,8 +9,12 @@
  * like Kafka, the broker does not track idempotent producers outside the
  * partitions, so a fresh id is the bump.
  *
- * Transactional producers: COORDINATOR_NOT_AVAILABLE until the transaction
- * coordinator exists (FindCoordinator key type 1 answers the same).
+ * Transactional producers: handled by the transaction coordinator (fences
+ * the previous producer of the id: epoch bump, ongoing transaction aborted;
+ * INVALID_TRANSACTION_TIMEOUT above transaction.max.timeout.ms;
+ * CONCURRENT_TRANSACTIONS while markers are written; see
+ * coordinators/txn/transaction-coordinator.ts). PRODUCER_FENCED is answered
+ * from v4 only, INVALID_PRODUCER_EPOCH before.
  *
  * Versions: v2 flexible; v3 adds ProducerId/ProducerEpoch; v4 answers
  * PRODUCER_FENCED instead of INVALID_PRODUCER_EPOCH (transactions only);
@@ -20,13 +24,14 @@
 import { ErrorCode, InitProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
+import { fencedCodeForVersion } from './txn-errors.js';
 
 export function initProducerIdHandler(s: BrokerServices): ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
   return {
     api: InitProducerIdApi,
     minVersion: 0,
     maxVersion: 5,
-    async handle(_ctx, req) {
+    async handle(ctx, req) {
       const response = (errorCode: number, producerId = -1, producerEpoch = -1): InitProducerIdResponse => ({
         throttleTimeMs: 0,
         errorCode,
@@ -35,7 +40,10 @@ export function initProducerIdHandler(s: BrokerServices): ApiHandler<InitProduce
         ongoingTxnProducerId: -1,
         ongoingTxnProducerEpoch: -1,
       });
-      if (req.transactionalId !== null) return response(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (req.transactionalId !== null) {
+        const r = await s.txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, req.producerId, req.producerEpoch);
+        return response(fencedCodeForVersion(r.errorCode, ctx.apiVersion, 4), r.producerId, r.producerEpoch);
+      }
       try {
         return response(ErrorCode.NONE, await s.producerIds.generate(), 0);
       } catch (err) {

@@ -54,7 +54,8 @@ export function listOffsetsHandler(s: BrokerServices): ApiHandler<ListOffsetsReq
           try {
             switch (p.timestamp) {
               case LATEST:
-                out.offset = log.highWatermark;
+                // isolationLevel is v2+; earlier versions read uncommitted.
+                out.offset = ctx.apiVersion >= 2 && req.isolationLevel === 1 ? log.lastStableOffset : log.highWatermark;
                 break;
               case EARLIEST:
               case EARLIEST_LOCAL:

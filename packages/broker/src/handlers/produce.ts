@@ -22,7 +22,10 @@
  *   sequence gap / new epoch not at 0  OUT_OF_ORDER_SEQUENCE_NUMBER
  *   stale producer epoch            INVALID_PRODUCER_EPOCH
  *   first batch of an unknown producer not at sequence 0  UNKNOWN_PRODUCER_ID
- *   transactional batch             INVALID_TXN_STATE (no transaction coordinator yet)
+ *   transactional batch for a partition not in the producer's ongoing
+ *     transaction (KIP-890 verification), or a non-transactional batch from
+ *     a producer with an open transaction    INVALID_TXN_STATE
+ *   transactional batch from a fenced producer  INVALID_PRODUCER_EPOCH
  *   storage failure                 KAFKA_STORAGE_ERROR
  *
  * Idempotent producers: batches with a producer id are checked against the
@@ -85,6 +88,10 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
           if (timestampProblem) return fail(r, ErrorCode.INVALID_TIMESTAMP, timestampProblem);
           const producerProblem = checkProducerFields(batch);
           if (producerProblem) return fail(r, producerProblem.errorCode, producerProblem.message);
+          if (batch.isTransactional) {
+            const verified = s.txns.verifyPartition(req.transactionalId, batch.producerId, batch.producerEpoch, topic.name, pd.index);
+            if (verified !== ErrorCode.NONE) return fail(r, verified, `Partition ${topic.name}-${pd.index} is not part of an ongoing transaction of this producer`);
+          }
           pending.push(
             log.append(records, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH }).then(
               (result) => {
@@ -121,6 +128,7 @@ const REFUSALS: ReadonlySet<number> = new Set([
   ErrorCode.UNKNOWN_PRODUCER_ID,
   ErrorCode.INVALID_RECORD,
   ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.INVALID_TXN_STATE,
 ]);
 
 /** Batch-header rules for producer fields that Kafka enforces on client writes. */
@@ -133,7 +141,6 @@ function checkProducerFields(batch: RecordBatchHeader): { errorCode: number; mes
   if (batch.producerEpoch < 0 || batch.baseSequence < 0) {
     return { errorCode: ErrorCode.INVALID_RECORD, message: `Batch of producer ${batch.producerId} has epoch ${batch.producerEpoch} and base sequence ${batch.baseSequence}` };
   }
-  if (batch.isTransactional) return { errorCode: ErrorCode.INVALID_TXN_STATE, message: 'Transactions are not supported yet' };
   return null;
 }
 

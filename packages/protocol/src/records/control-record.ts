@@ -5,6 +5,8 @@
 
 import { encodeRecordBatchSync } from './record-batch.js';
 import { RecordFormatError } from './record-format-error.js';
+import { RECORD_BATCH_HEADER_SIZE } from './record-batch-header.js';
+import { readVarint, readVarlong, type ByteCursor } from './varint.js';
 
 /** Control record types known to Kafka. Samsa writes only ABORT and COMMIT. */
 export type ControlRecordType =
@@ -83,4 +85,27 @@ export function decodeControlRecord(record: { key: Buffer | null; value: Buffer 
     coordinatorEpoch = value.readInt32BE(2);
   }
   return { type, typeId, version, coordinatorEpoch };
+}
+
+/**
+ * Reads the control record of the (uncompressed) control batch whose first
+ * byte is at `batchPos` in `buf`, straight from the bytes: the storage layer
+ * needs a marker's type and coordinator epoch while replaying batch headers,
+ * without decoding whole batches. Throws RecordFormatError when the bytes
+ * are not a control record (callers treat the batch as unreadable).
+ */
+export function peekControlRecord(buf: Buffer, batchPos: number, batchEnd: number): ControlRecord {
+  const c: ByteCursor = { buf, pos: batchPos + RECORD_BATCH_HEADER_SIZE, end: batchEnd };
+  readVarint(c); // record length
+  c.pos += 1; // attributes
+  readVarlong(c); // timestamp delta
+  readVarint(c); // offset delta
+  const keyLength = readVarint(c);
+  if (keyLength < 0 || c.pos + keyLength > batchEnd) throw new RecordFormatError('control record key out of bounds');
+  const key = buf.subarray(c.pos, c.pos + keyLength);
+  c.pos += keyLength;
+  const valueLength = readVarint(c);
+  if (valueLength > 0 && c.pos + valueLength > batchEnd) throw new RecordFormatError('control record value out of bounds');
+  const value = valueLength < 0 ? null : buf.subarray(c.pos, c.pos + valueLength);
+  return decodeControlRecord({ key, value });
 }
