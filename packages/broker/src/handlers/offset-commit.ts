@@ -16,10 +16,12 @@
  *
  * Version notes: v0 has no generation or member (a simple commit); v1
  * GenerationId, MemberId and a per-partition CommitTimestamp (-1 = now);
- * v2-4 RetentionTimeMs (accepted, not applied: see docs/consumer-groups.md);
- * v3 throttle time; v5 drops retention; v6 CommittedLeaderEpoch; v7
- * GroupInstanceId; v8 flexible; v9 is KIP-848's version (the classic checks
- * apply to classic groups). v10 (topic ids) is not served.
+ * v2-4 RetentionTimeMs: other than -1, the offsets expire that long after the
+ * commit instead of by offsets.retention.minutes (stored as OffsetCommitValue
+ * v1, as Kafka does; see GroupCoordinator.expireOffsets); v3 throttle time;
+ * v5 drops retention; v6 CommittedLeaderEpoch; v7 GroupInstanceId; v8
+ * flexible; v9 is KIP-848's version (the classic checks apply to classic
+ * groups). v10 (topic ids) is not served.
  */
 import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponse } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
@@ -51,6 +53,7 @@ export function offsetCommitHandler(s: BrokerServices): ApiHandler<OffsetCommitR
         generationId: version >= 1 ? req.generationIdOrMemberEpoch : -1,
         memberId: version >= 1 ? req.memberId : '',
         groupInstanceId: version >= 7 ? req.groupInstanceId : null,
+        retentionTimeMs: version >= 2 && version <= 4 ? req.retentionTimeMs : -1,
         offsets,
       });
       let i = 0;

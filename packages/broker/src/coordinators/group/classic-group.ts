@@ -13,6 +13,19 @@ import type { TimerHandle } from './timers.js';
 /** A committed offset held in memory (the value as stored in `__consumer_offsets`). */
 export type CommittedOffset = OffsetCommitValue;
 
+/**
+ * Which of a group's offsets may expire at an offset-retention check, and from when
+ * offsets.retention.minutes counts (the truth table is on {@link ClassicGroup.offsetExpiryRule}).
+ */
+export interface OffsetExpiryRule {
+  /** `emptySince`: from the time the group became Empty; `commit`: from each offset's commit. */
+  readonly countFrom: 'emptySince' | 'commit';
+  /** Topics whose offsets never expire under this rule (what the members subscribe to). */
+  readonly keepTopics: ReadonlySet<string>;
+}
+
+const NO_TOPICS: ReadonlySet<string> = new Set();
+
 /** One classic-protocol group. */
 export class ClassicGroup {
   readonly groupId: string;
@@ -170,7 +183,11 @@ export class ClassicGroup {
     return best;
   }
 
-  /** Topics the members subscribe to, for OffsetDelete; null = unknown (treat every topic as subscribed). */
+  /**
+   * Topics the members subscribe to, for OffsetDelete and offset expiry; null = unknown (a
+   * non-consumer protocol type, no selected protocol, or a subscription that does not decode:
+   * treat every topic as subscribed).
+   */
   subscribedTopics(decode: (metadata: Buffer) => string[] | null): Set<string> | null {
     if (this.protocolType !== 'consumer' || this.protocolName === null) return null;
     const topics = new Set<string>();
@@ -180,6 +197,38 @@ export class ClassicGroup {
       for (const name of t) topics.add(name);
     }
     return topics;
+  }
+
+  /**
+   * Kafka's rule (GroupMetadata.removeExpiredOffsets, Kafka >= 2.1: KIP-211 and KIP-496) for
+   * which offsets may expire now. `decode` reads a consumer-protocol subscription.
+   *
+   *   state   members  protocol type  subscriptions     may expire               counted from
+   *   Empty   none     set            -                 every offset             when it became Empty
+   *   Empty   none     none (only     -                 every offset             each offset's commit
+   *                    simple commits)
+   *   Stable  some     "consumer"     all decode        topics no member         each offset's commit
+   *                                                     subscribes to
+   *   Stable  some     "consumer"     one does not      nothing (null)
+   *   Stable  some     any other      -                 nothing (null)
+   *   any rebalancing state            -                 nothing (null)
+   *
+   * An offset committed with an explicit retention (its expire timestamp is set) that may
+   * expire at all expires at that timestamp instead (the caller applies it).
+   */
+  offsetExpiryRule(decode: (metadata: Buffer) => string[] | null): OffsetExpiryRule | null {
+    switch (this.#state) {
+      case 'Empty':
+        return { countFrom: this.protocolType === null ? 'commit' : 'emptySince', keepTopics: NO_TOPICS };
+      case 'Stable': {
+        const subscribed = this.subscribedTopics(decode);
+        return subscribed === null ? null : { countFrom: 'commit', keepTopics: subscribed };
+      }
+      case 'PreparingRebalance':
+      case 'CompletingRebalance':
+      case 'Dead':
+        return null;
+    }
   }
 
   committed(topic: string, partition: number): CommittedOffset | undefined {

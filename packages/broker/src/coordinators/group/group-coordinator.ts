@@ -173,6 +173,11 @@ export interface CommitRequest {
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
+  /**
+   * OffsetCommit v2-4 RetentionTimeMs: the offsets expire this long after the commit instead of
+   * by offsets.retention.minutes. -1 (or absent) = the broker's retention.
+   */
+  retentionTimeMs?: number;
   offsets: OffsetCommitEntry[];
 }
 
@@ -774,6 +779,11 @@ export class GroupCoordinator {
    * Per partition: unknown topic or partition -> UNKNOWN_TOPIC_OR_PARTITION,
    * metadata over offset.metadata.max.bytes -> OFFSET_METADATA_TOO_LARGE.
    * The rest is appended to the log as one batch before the answer.
+   *
+   * A `retentionTimeMs` other than -1 (OffsetCommit v2-4) gives every offset of the request
+   * the expire timestamp now + retentionTimeMs, as Kafka does (even a negative or zero
+   * retention: the offset then expires at the next check); the value is stored as v1, the
+   * only version with that field. See {@link expireOffsets} for when it applies.
    */
   async commitOffsets(req: CommitRequest): Promise<number[]> {
     const all = (code: number): number[] => req.offsets.map(() => code);
@@ -792,6 +802,7 @@ export class GroupCoordinator {
     const member = group.members.get(req.memberId);
     if (member !== undefined && req.generationId >= 0) this.#touch(group, member);
     const now = this.#timers.nowMs();
+    const expireTimestamp = explicitExpireTimestamp(now, req.retentionTimeMs ?? -1);
     const results: number[] = [];
     const records: OffsetsTopicRecord[] = [];
     const accepted: Array<{ topic: string; partition: number; value: CommittedOffset }> = [];
@@ -804,10 +815,12 @@ export class GroupCoordinator {
       } else {
         const value: CommittedOffset = {
           offset: o.offset,
-          leaderEpoch: o.leaderEpoch,
+          // A value with an expire timestamp is stored as v1, which has no leader epoch; the cache
+          // holds what the log holds (v2-4 commits carry no epoch anyway).
+          leaderEpoch: expireTimestamp >= 0 ? -1 : o.leaderEpoch,
           metadata,
           commitTimestamp: o.commitTimestamp >= 0 ? o.commitTimestamp : now,
-          expireTimestamp: -1,
+          expireTimestamp,
         };
         records.push({ key: encodeOffsetCommitKey(req.groupId, o.topic, o.partition), value: encodeOffsetCommitValue(value) });
         accepted.push({ topic: o.topic, partition: o.partition, value });
@@ -1091,21 +1104,31 @@ export class GroupCoordinator {
   }
 
   /**
-   * Offset retention (Kafka >= 2.1, KIP-211), run every
-   * offsets.retention.check.interval.ms. Only Empty groups lose offsets:
+   * Offset retention (Kafka >= 2.1: KIP-211, and KIP-496 for groups with members), run every
+   * offsets.retention.check.interval.ms. Which offsets may expire, and from when
+   * offsets.retention.minutes counts, is {@link ClassicGroup.offsetExpiryRule}:
    *
-   *   group                                   an offset expires when
-   *   Empty, with a protocol type (was used   now >= the time the group became Empty
-   *     by members)                                  + offsets.retention.minutes
-   *   Empty, no protocol type (only simple    now >= that offset's commit timestamp
-   *     consumers ever committed)                    + offsets.retention.minutes
-   *   with members (any state)                never (Kafka also expires offsets of topics the
-   *                                           members no longer subscribe to; Samsa does not)
+   *   group                                    offsets that may expire      retention counts from
+   *   Empty, with a protocol type (it had      all                          when it became Empty
+   *     members once)
+   *   Empty, no protocol type (only simple     all                          each offset's commit
+   *     consumers committed)
+   *   Stable, protocol type "consumer", every  topics no member subscribes  each offset's commit
+   *     member's subscription decodes           to any more
+   *   any other (rebalancing, another          none
+   *     protocol type, an unreadable
+   *     subscription)
+   *   a commit in flight (appended, not yet    none this time
+   *     answered)
+   *
+   * An offset committed with an explicit retention (OffsetCommit v2-4 RetentionTimeMs; its
+   * expire timestamp is set) expires at its expire timestamp instead, when it may expire at all.
    *
    * Expired offsets are tombstoned in `__consumer_offsets` so a restart does not bring them
    * back. An Empty group left with no offsets (and no KIP-394 member id outstanding) becomes
    * Dead and is forgotten; its GroupMetadata record is tombstoned too when it ever had a
-   * generation. Resolves with the number of offsets expired.
+   * generation. A Stable group keeps its state whatever expired. Resolves with the number of
+   * offsets expired.
    */
   async expireOffsets(): Promise<number> {
     if (this.#shutDown) return 0;
@@ -1114,11 +1137,14 @@ export class GroupCoordinator {
     const appends: Array<Promise<number>> = [];
     let expired = 0;
     for (const group of [...this.#groups.values()]) {
-      if (!group.is('Empty') || group.size > 0 || group.inflightCommits > 0) continue;
+      if (group.inflightCommits > 0) continue;
+      const rule = group.offsetExpiryRule(subscribedTopicsOf);
+      if (rule === null) continue;
       const records: OffsetsTopicRecord[] = [];
       for (const [topic, byPartition] of [...group.offsets]) {
+        if (rule.keepTopics.has(topic)) continue;
         for (const [partition, value] of [...byPartition]) {
-          const base = group.protocolType === null ? value.commitTimestamp : group.stateTimestampMs;
+          const base = rule.countFrom === 'emptySince' ? group.stateTimestampMs : value.commitTimestamp;
           const expiresAt = value.expireTimestamp >= 0 ? value.expireTimestamp : base + retention;
           if (now < expiresAt) continue;
           group.deleteCommitted(topic, partition);
@@ -1126,7 +1152,7 @@ export class GroupCoordinator {
           expired++;
         }
       }
-      if (!group.hasOffsets() && group.pendingMembers.size === 0 && group.joinTimer === null) {
+      if (group.is('Empty') && !group.hasOffsets() && group.pendingMembers.size === 0 && group.joinTimer === null) {
         group.transitionTo('Dead', now);
         this.#groups.delete(group.groupId);
         if (group.generationId > 0) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
@@ -1201,16 +1227,30 @@ function commitErrorCode(code: number | null): number {
   }
 }
 
-/** Topics in a consumer-protocol subscription, or null when it does not decode. */
+/**
+ * Topics in a consumer-protocol subscription, or null when it does not decode. Whatever the
+ * version, the body is read as v0 (topics, user data): every version starts with the v0
+ * fields, so this also reads versions newer than the codec knows (Kafka reads it the same way).
+ */
 function subscribedTopicsOf(metadata: Buffer): string[] | null {
   try {
     const r = new Reader(metadata);
     const version = r.readInt16();
     if (version < 0) return null;
-    return decodeConsumerProtocolSubscription(r, Math.min(version, 3)).topics;
+    return decodeConsumerProtocolSubscription(r, 0).topics;
   } catch {
     return null;
   }
+}
+
+/**
+ * The expire timestamp of a commit made at `nowMs` with OffsetCommit v2-4 RetentionTimeMs, or
+ * -1 for -1 (the broker's retention). Kafka takes any other value as it is; a sum before the
+ * epoch is clamped to 0 (already expired) because -1 means "none" here.
+ */
+function explicitExpireTimestamp(nowMs: number, retentionTimeMs: number): number {
+  if (retentionTimeMs === -1) return -1;
+  return Math.min(Math.max(nowMs + retentionTimeMs, 0), Number.MAX_SAFE_INTEGER);
 }
 
 /** A new member as its JoinGroup describes it. */

@@ -16,7 +16,9 @@
  *   key type 2     GroupMetadataKey     group string
  *   key type >= 3  (consumer-protocol / share / streams records) ignored on load
  *
- *   OffsetCommitValue, written as v3:
+ *   OffsetCommitValue, written as v3, or as v1 when the commit carried an explicit retention
+ *   (OffsetCommit v2-4 RetentionTimeMs other than -1; Kafka 2.1+ makes the same choice, and
+ *   v1 is the only version with an expire timestamp, so such a value has no leader epoch):
  *     v0: offset int64, metadata string, commitTimestamp int64
  *     v1: offset int64, metadata string, commitTimestamp int64, expireTimestamp int64
  *     v2: offset int64, metadata string, commitTimestamp int64
@@ -42,6 +44,8 @@ export const OFFSET_COMMIT_KEY_VERSION = 1;
 export const GROUP_METADATA_KEY_VERSION = 2;
 /** OffsetCommitValue version written (Kafka 3.x without an explicit expire timestamp). */
 export const OFFSET_COMMIT_VALUE_VERSION = 3;
+/** OffsetCommitValue version written for a value with an explicit expire timestamp. */
+export const OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRE = 1;
 /** GroupMetadataValue version written (Kafka 2.3 - 3.x). */
 export const GROUP_METADATA_VALUE_VERSION = 3;
 
@@ -57,7 +61,10 @@ export interface OffsetCommitValue {
   leaderEpoch: number;
   metadata: string;
   commitTimestamp: number;
-  /** Only in value v1 (explicit retention of OffsetCommit v2-4); -1 otherwise. */
+  /**
+   * When the offset expires, set by an explicit retention (OffsetCommit v2-4 RetentionTimeMs)
+   * and stored only in value v1; -1 = none (offsets.retention.minutes applies).
+   */
   expireTimestamp: number;
 }
 
@@ -116,9 +123,20 @@ export function decodeOffsetsTopicKey(buf: Buffer): OffsetsTopicKey {
   return { type: 'other', version };
 }
 
-/** OffsetCommitValue v3 (the expire timestamp is not written: v3 has none). */
+/**
+ * OffsetCommitValue v3, or v1 when `v.expireTimestamp` is set (v1 has no leader epoch: it is
+ * not written).
+ */
 export function encodeOffsetCommitValue(v: OffsetCommitValue): Buffer {
   const w = new Writer(64);
+  if (v.expireTimestamp >= 0) {
+    w.writeInt16(OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRE);
+    w.writeInt64(v.offset);
+    w.writeString(v.metadata);
+    w.writeInt64(v.commitTimestamp);
+    w.writeInt64(v.expireTimestamp);
+    return w.toBuffer();
+  }
   w.writeInt16(OFFSET_COMMIT_VALUE_VERSION);
   w.writeInt64(v.offset);
   w.writeInt32(v.leaderEpoch);

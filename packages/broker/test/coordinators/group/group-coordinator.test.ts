@@ -445,6 +445,33 @@ describe('GroupCoordinator offsets', () => {
     assert.deepEqual(s.coordinator.fetchOffsets('g', null).topics, []);
   });
 
+  test('OffsetDelete reads any subscription version by its v0 prefix (a version newer than the codec knows)', async () => {
+    const s = setup();
+    // Version 9 does not exist yet: topics and user data (the v0 fields) and then fields nobody knows.
+    const w = new Writer();
+    w.writeInt16(9);
+    encodeConsumerProtocolSubscription(w, { topics: ['t1'], userData: null, ownedPartitions: [], generationId: -1, rackId: null }, 0);
+    w.writeInt32(12345);
+    const { results } = await stableGroup(s, 1, { protocols: [{ name: 'range', metadata: w.toBuffer() }] });
+    const r = results[0];
+    await s.coordinator.commitOffsets({
+      groupId: 'g',
+      generationId: r.generationId,
+      memberId: r.memberId,
+      groupInstanceId: null,
+      offsets: [
+        { topic: 't1', partition: 0, offset: 1, leaderEpoch: -1, metadata: '', commitTimestamp: -1 },
+        { topic: 't2', partition: 0, offset: 2, leaderEpoch: -1, metadata: '', commitTimestamp: -1 },
+      ],
+    });
+    const del = await s.coordinator.deleteOffsets('g', [
+      { topic: 't1', partitions: [0] },
+      { topic: 't2', partitions: [0] },
+    ]);
+    assert.deepEqual(del.topics.map((t) => t.partitions[0].errorCode), [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, ErrorCode.NONE]);
+    s.coordinator.shutdown();
+  });
+
   test('ListGroups and DescribeGroups views', async () => {
     const s = setup();
     const { results } = await stableGroup(s, 2);

@@ -35,6 +35,21 @@ test('offset commit key and value v3 are byte-exact and round-trip', () => {
   assert.deepEqual(decodeOffsetCommitValue(buf), value);
 });
 
+test('a value with an expire timestamp (explicit retention) is written as v1, byte-exact, and round-trips', () => {
+  const value = { offset: 12345, leaderEpoch: -1, metadata: 'meta', commitTimestamp: 1_700_000_000_000, expireTimestamp: 1_700_000_086_400 };
+  const buf = encodeOffsetCommitValue(value);
+  const expected = new Writer();
+  expected.writeInt16(1);
+  expected.writeInt64(12345);
+  expected.writeString('meta');
+  expected.writeInt64(1_700_000_000_000);
+  expected.writeInt64(1_700_000_086_400);
+  assert.equal(buf.toString('hex'), expected.toBuffer().toString('hex'));
+  assert.deepEqual(decodeOffsetCommitValue(buf), value);
+  // v1 has no leader epoch: an epoch given with an expire timestamp is not kept (Kafka's choice too).
+  assert.equal(decodeOffsetCommitValue(encodeOffsetCommitValue({ ...value, leaderEpoch: 7 })).leaderEpoch, -1);
+});
+
 test('older and flexible offset commit values decode', () => {
   const v1 = new Writer();
   v1.writeInt16(1);
