@@ -53,6 +53,7 @@ import { addPartitionsToTxnHandler } from './handlers/add-partitions-to-txn.js';
 import { describeTransactionsHandler } from './handlers/describe-transactions.js';
 import { endTxnHandler } from './handlers/end-txn.js';
 import { listTransactionsHandler } from './handlers/list-transactions.js';
+import { txnOffsetCommitHandler } from './handlers/txn-offset-commit.js';
 
 export interface BrokerStartOptions {
   logger?: Logger;
@@ -153,6 +154,7 @@ export class Broker {
     const loadedGroupRecords = await offsetsTopic.load(
       (record) => groups.replay(record),
       (err, partition, offset) => logger.warn({ err: String(err), partition, offset }, 'skipping an unreadable __consumer_offsets record'),
+      (producerId, record) => groups.replayPendingTxnOffset(producerId, record),
     );
     groups.finishLoading();
     if (loadedGroupRecords > 0) logger.info({ records: loadedGroupRecords }, 'loaded group coordinator state from __consumer_offsets');
@@ -165,10 +167,12 @@ export class Broker {
       nowMs: () => Date.now(),
     });
     const producerIds = new ProducerIdManager(metadata);
+    const markers = new LogMarkerWriter(topics, (topic, partition) => notifier.notify(topic, partition));
+    markers.onOffsetsMarker = (_partition, producerId, commit) => groups.completeTransaction(producerId, commit);
     const txns = new TransactionCoordinator({
       log: transactionStateTopic,
       producerIds,
-      markers: new LogMarkerWriter(topics, (topic, partition) => notifier.notify(topic, partition)),
+      markers,
       timers: systemGroupTimers(),
       config: {
         maxTimeoutMs: config.transactionMaxTimeoutMs,
@@ -238,6 +242,7 @@ export class Broker {
       endTxnHandler,
       listTransactionsHandler,
       describeTransactionsHandler,
+      txnOffsetCommitHandler,
     ] as const) {
       router.register(make(services) as Parameters<Router['register']>[0]);
     }

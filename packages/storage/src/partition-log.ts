@@ -91,7 +91,9 @@ export interface AppendResult {
 
 /**
  * Who writes: a client's Produce (producer checks apply, control batches are
- * refused) or the transaction coordinator (one control batch, a marker).
+ * refused) or a coordinator: transaction markers (control batches) and the
+ * group coordinator's transactional offset commits (checked by epoch only,
+ * as they carry no sequence numbers).
  */
 export type AppendOrigin = 'client' | 'coordinator';
 
@@ -819,9 +821,7 @@ export class PartitionLog {
       }
       const delta = h.lastOffsetDelta;
       assert(delta >= 0, 'negative lastOffsetDelta in append');
-      if (h.isControl !== (origin === 'coordinator')) {
-        throw new StorageError(ErrorCode.INVALID_RECORD, origin === 'coordinator' ? 'The coordinator writes only control batches' : 'Clients may not write control batches');
-      }
+      if (h.isControl && origin !== 'coordinator') throw new StorageError(ErrorCode.INVALID_RECORD, 'Clients may not write control batches');
       if (h.producerId >= 0) {
         if (producerBatchPosition >= 0) {
           throw new StorageError(ErrorCode.INVALID_RECORD, 'An append may hold at most one batch with a producer id');
@@ -855,6 +855,9 @@ export class PartitionLog {
         if (control.type !== 'ABORT' && control.type !== 'COMMIT') throw new StorageError(ErrorCode.INVALID_RECORD, `Control record type ${control.type} is not a transaction marker`);
         marker = { aborted: control.type === 'ABORT', coordinatorEpoch: control.coordinatorEpoch };
         producers.checkMarker(producer, marker.coordinatorEpoch);
+      } else if (p.origin === 'coordinator') {
+        // The group coordinator's transactional offset commits: no sequence numbers, epoch checked only.
+        producers.checkCoordinatorWrite(producer);
       } else {
         const check = producers.check(producer);
         if (check.kind === 'duplicate') {

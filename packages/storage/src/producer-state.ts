@@ -395,6 +395,18 @@ export class ProducerAppendSession {
     return { kind: 'append' };
   }
 
+  /**
+   * Checks a data batch written by a coordinator on a producer's behalf
+   * (transactional offset commits, which have no sequence numbers): only an
+   * epoch older than the producer's is refused, with INVALID_PRODUCER_EPOCH.
+   */
+  checkCoordinatorWrite(info: BatchProducerInfo): void {
+    const entry = this.#current(info.producerId);
+    if (entry !== undefined && info.producerEpoch < entry.producerEpoch) {
+      throw new StorageError(ErrorCode.INVALID_PRODUCER_EPOCH, `Epoch ${info.producerEpoch} of producer ${info.producerId} is older than the current epoch ${entry.producerEpoch}`);
+    }
+  }
+
   /** Checks a transaction marker from the coordinator; throws a StorageError when it is fenced. */
   checkMarker(info: BatchProducerInfo, coordinatorEpoch: number): void {
     const entry = this.#current(info.producerId);

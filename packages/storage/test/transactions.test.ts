@@ -79,10 +79,15 @@ test('markers are checked: stale epochs and fenced coordinators are refused, rep
     // A retried EndTxn writes the marker again: nothing is open, nothing is added to the index.
     await log.appendMarker(marker(1, 3, true, 5));
     assert.equal(log.abortedTransactions(0, 100).length, 1);
-    // Clients may not write control batches; the coordinator writes nothing else.
+    // Clients may not write control batches.
     const control = encodeControlRecordBatch({ type: 'COMMIT', producerId: 1, producerEpoch: 3, coordinatorEpoch: 5, timestamp: 1 });
     await rejectsWith(log.append(control), ErrorCode.INVALID_RECORD);
-    await rejectsWith(log.append(plainBatch(), { origin: 'coordinator' }), ErrorCode.INVALID_RECORD);
+    // A coordinator's transactional write (offset commits) has no sequence: only the epoch is checked.
+    const offsetCommit = (epoch: number) =>
+      encodeRecordBatchSync({ baseTimestamp: 1, producerId: 1, producerEpoch: epoch, baseSequence: -1, isTransactional: true, records: [{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 1 }] });
+    const written = await log.append(offsetCommit(3), { origin: 'coordinator' });
+    assert.equal(log.lastStableOffset, written.baseOffset, 'it opens a transaction like any transactional write');
+    await rejectsWith(log.append(offsetCommit(2), { origin: 'coordinator' }), ErrorCode.INVALID_PRODUCER_EPOCH);
   });
 });
 

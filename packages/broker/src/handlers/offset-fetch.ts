@@ -4,8 +4,9 @@
  * Returns a group's committed offsets. A partition without a commit (or a
  * group that does not exist) gets offset -1, leader epoch -1, metadata ""
  * and no error, as Kafka. Topics null (v2+) means every committed offset of
- * the group. RequireStable (v7+) is accepted; without transactions no offset
- * is ever pending, so it changes nothing.
+ * the group. RequireStable (v7+): a partition whose offset is pending in an
+ * open transaction (TxnOffsetCommit not yet committed or aborted) gets
+ * UNSTABLE_OFFSET_COMMIT, which clients retry.
  *
  * Version notes: v0-1 carry errors per partition only; v2 adds the
  * top-level error and null topics; v3 throttle time; v5 leader epoch; v6
@@ -25,8 +26,9 @@ export function offsetFetchHandler(s: BrokerServices): ApiHandler<OffsetFetchReq
     maxVersion: 9,
     handle(ctx, req) {
       const version = ctx.apiVersion;
+      const requireStable = version >= 7 && req.requireStable;
       const fetch = (groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null): FetchOffsetsResult =>
-        s.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })));
+        s.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })), requireStable);
       if (version >= 8) {
         return {
           throttleTimeMs: 0,

@@ -66,6 +66,17 @@ export interface OffsetsTopicRecord {
 export interface GroupLog {
   /** Appends `records` in one batch to the group's partition; resolves once they are in the log. */
   append(groupId: string, records: readonly OffsetsTopicRecord[]): Promise<void>;
+  /**
+   * Appends `records` as one transactional batch of the producer (TxnOffsetCommit): they
+   * count only once the transaction's COMMIT marker follows them in the partition.
+   */
+  appendTransactional(groupId: string, records: readonly OffsetsTopicRecord[], producer: { producerId: number; producerEpoch: number }): Promise<void>;
+}
+
+/** A TxnOffsetCommit: an OffsetCommit made on behalf of a transactional producer. */
+export interface TxnCommitRequest extends CommitRequest {
+  producerId: number;
+  producerEpoch: number;
 }
 
 /** Limits and timeouts (broker configs). */
@@ -237,6 +248,8 @@ export class GroupCoordinator {
   readonly #onError: (message: string, err: unknown) => void;
   #shutDown = false;
   #retentionTimer: TimerHandle | null = null;
+  /** groupId -> producerId -> offsets committed in that producer's open transaction. */
+  readonly #pendingTxnOffsets = new Map<string, Map<number, Array<{ topic: string; partition: number; value: CommittedOffset }>>>();
 
   constructor(opts: GroupCoordinatorOptions) {
     this.#timers = opts.timers;
@@ -846,6 +859,109 @@ export class GroupCoordinator {
     return results;
   }
 
+  /**
+   * TxnOffsetCommit: validated like an OffsetCommit (member and generation
+   * only when the request names them: v0-2 clients send neither), appended
+   * as a transactional batch of the producer, and kept pending: the offsets
+   * become the group's committed offsets when the transaction commits
+   * ({@link completeTransaction}), and are dropped if it aborts. The caller
+   * has checked that the group's partition is in the producer's transaction.
+   */
+  async txnCommitOffsets(req: TxnCommitRequest): Promise<number[]> {
+    const all = (code: number): number[] => req.offsets.map(() => code);
+    if (this.#shutDown) return all(ErrorCode.NOT_COORDINATOR);
+    let group = this.#groups.get(req.groupId);
+    if (group === undefined) {
+      if (req.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      group = new ClassicGroup(req.groupId, this.#timers.nowMs());
+      this.#groups.set(req.groupId, group);
+    }
+    const named = req.generationId >= 0 || req.memberId !== '' || req.groupInstanceId !== null;
+    const errorCode = group.is('Dead') ? ErrorCode.COORDINATOR_NOT_AVAILABLE : named ? this.#commitCheck(group, req) : ErrorCode.NONE;
+    if (errorCode !== ErrorCode.NONE) {
+      this.#dropIfUnused(group);
+      return all(errorCode);
+    }
+    const now = this.#timers.nowMs();
+    const results: number[] = [];
+    const records: OffsetsTopicRecord[] = [];
+    const accepted: Array<{ topic: string; partition: number; value: CommittedOffset }> = [];
+    for (const o of req.offsets) {
+      const metadata = o.metadata ?? '';
+      if (!this.#partitionExists(o.topic, o.partition)) {
+        results.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      } else if (Buffer.byteLength(metadata) > this.#config.offsetMetadataMaxBytes) {
+        results.push(ErrorCode.OFFSET_METADATA_TOO_LARGE);
+      } else {
+        const value: CommittedOffset = { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 };
+        records.push({ key: encodeOffsetCommitKey(req.groupId, o.topic, o.partition), value: encodeOffsetCommitValue(value) });
+        accepted.push({ topic: o.topic, partition: o.partition, value });
+        results.push(ErrorCode.NONE);
+      }
+    }
+    if (records.length === 0) {
+      this.#dropIfUnused(group);
+      return results;
+    }
+    try {
+      await this.#log.appendTransactional(req.groupId, records, { producerId: req.producerId, producerEpoch: req.producerEpoch });
+    } catch (err) {
+      this.#onError(`transactional append to __consumer_offsets for group ${req.groupId} failed`, err);
+      const code = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
+      const stored = code === ErrorCode.INVALID_PRODUCER_EPOCH ? code : commitErrorCode(code);
+      return results.map((r) => (r === ErrorCode.NONE ? stored : r));
+    }
+    for (const a of accepted) this.#addPendingTxnOffset(req.groupId, req.producerId, a);
+    return results;
+  }
+
+  /**
+   * A transaction marker was written to the offsets partition of the
+   * producer's groups: its pending offsets become committed (commit) or are
+   * dropped (abort). Groups of every partition are settled at once; EndTxn
+   * writes the markers of all of them before it answers.
+   */
+  completeTransaction(producerId: number, commit: boolean): void {
+    for (const [groupId, byProducer] of [...this.#pendingTxnOffsets]) {
+      const pending = byProducer.get(producerId);
+      if (pending === undefined) continue;
+      byProducer.delete(producerId);
+      if (byProducer.size === 0) this.#pendingTxnOffsets.delete(groupId);
+      if (!commit) continue;
+      let group = this.#groups.get(groupId);
+      if (group === undefined || group.is('Dead')) {
+        group = new ClassicGroup(groupId, this.#timers.nowMs());
+        this.#groups.set(groupId, group);
+      }
+      for (const p of pending) group.setCommitted(p.topic, p.partition, p.value);
+    }
+  }
+
+  /** True when a transaction has an offset pending for this partition of the group (OffsetFetch requireStable). */
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    const byProducer = this.#pendingTxnOffsets.get(groupId);
+    if (byProducer === undefined) return false;
+    for (const list of byProducer.values()) if (list.some((p) => p.topic === topic && p.partition === partition)) return true;
+    return false;
+  }
+
+  /** Loading: a transactional offset commit record whose transaction had no marker yet. */
+  replayPendingTxnOffset(producerId: number, record: OffsetsTopicRecord): void {
+    const key = decodeOffsetsTopicKey(record.key);
+    if (key.type !== 'offset' || record.value === null) return;
+    this.#addPendingTxnOffset(key.group, producerId, { topic: key.topic, partition: key.partition, value: decodeOffsetCommitValue(record.value) });
+  }
+
+  #addPendingTxnOffset(groupId: string, producerId: number, entry: { topic: string; partition: number; value: CommittedOffset }): void {
+    let byProducer = this.#pendingTxnOffsets.get(groupId);
+    if (byProducer === undefined) this.#pendingTxnOffsets.set(groupId, (byProducer = new Map()));
+    let list = byProducer.get(producerId);
+    if (list === undefined) byProducer.set(producerId, (list = []));
+    const i = list.findIndex((p) => p.topic === entry.topic && p.partition === entry.partition);
+    if (i >= 0) list[i] = entry;
+    else list.push(entry);
+  }
+
   #commitCheck(group: ClassicGroup, req: CommitRequest): number {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
@@ -859,11 +975,16 @@ export class GroupCoordinator {
   /**
    * OffsetFetch for one group. `topics` null = every committed offset of the
    * group. Partitions without a commit (and unknown groups) get offset -1.
+   * With `requireStable` (v7+), a partition with an offset pending in an open
+   * transaction gets UNSTABLE_OFFSET_COMMIT (retriable) instead.
    */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ topic: string; partitions: readonly number[] }> | null): FetchOffsetsResult {
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ topic: string; partitions: readonly number[] }> | null, requireStable = false): FetchOffsetsResult {
     if (this.#shutDown) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
     const group = this.#groups.get(groupId);
     const entry = (topic: string, partition: number): FetchedOffset => {
+      if (requireStable && this.hasPendingTxnOffset(groupId, topic, partition)) {
+        return { partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
       const c = group?.committed(topic, partition);
       return c === undefined
         ? { partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }

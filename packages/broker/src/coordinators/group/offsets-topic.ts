@@ -10,7 +10,7 @@
  * page cache), like an acks=all produce on one node: a broker kill -9 keeps
  * it; an OS crash keeps it only with flush.messages=1 on this topic.
  */
-import { ErrorCode, decodeRecordBatches, encodeRecordBatchSync } from '@samsa/protocol';
+import { ErrorCode, decodeControlRecord, decodeRecordBatches, encodeRecordBatchSync } from '@samsa/protocol';
 import { StorageError } from '@samsa/storage';
 import { SINGLE_NODE_LEADER_EPOCH } from '../../broker-services.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
@@ -89,13 +89,39 @@ export class OffsetsTopic implements GroupLog {
     this.#opts.onAppend(OFFSETS_TOPIC, partition);
   }
 
+  async appendTransactional(groupId: string, records: readonly OffsetsTopicRecord[], producer: { producerId: number; producerEpoch: number }): Promise<void> {
+    const partitions = await this.ensureTopic();
+    const partition = offsetsPartitionFor(groupId, partitions);
+    const log = this.#opts.topics.log(OFFSETS_TOPIC, partition);
+    if (log === undefined) throw new StorageError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${OFFSETS_TOPIC}-${partition} has no log`);
+    // Kafka writes transactional offset commits without sequence numbers; the log checks the epoch only.
+    const batch = encodeRecordBatchSync({
+      baseTimestamp: this.#opts.nowMs(),
+      producerId: producer.producerId,
+      producerEpoch: producer.producerEpoch,
+      baseSequence: -1,
+      isTransactional: true,
+      records: records.map((r) => ({ key: r.key, value: r.value })),
+    });
+    await log.append(batch, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH, origin: 'coordinator' });
+    this.#opts.onAppend(OFFSETS_TOPIC, partition);
+  }
+
   /**
    * Reads every partition from its log start to its end and hands each
    * record to `apply`, in offset order per partition (a group lives in one
    * partition, so its records are applied in the order they were written).
    * Records `apply` rejects (throws) are reported to `onBadRecord` and skipped.
+   *
+   * Transactional records (TxnOffsetCommit) are held per producer until the
+   * transaction's marker: applied at a COMMIT, dropped at an ABORT; those
+   * still without a marker at the end go to `applyPending`.
    */
-  async load(apply: (r: OffsetsTopicRecord) => void, onBadRecord: (err: unknown, partition: number, offset: number) => void): Promise<number> {
+  async load(
+    apply: (r: OffsetsTopicRecord) => void,
+    onBadRecord: (err: unknown, partition: number, offset: number) => void,
+    applyPending: (producerId: number, r: OffsetsTopicRecord) => void = () => undefined,
+  ): Promise<number> {
     const topic = this.#opts.metadata.topic(OFFSETS_TOPIC);
     if (topic === undefined) return 0;
     let loaded = 0;
@@ -104,6 +130,15 @@ export class OffsetsTopic implements GroupLog {
       if (log === undefined) continue;
       let offset = log.logStartOffset;
       const end = log.logEndOffset;
+      const open = new Map<number, OffsetsTopicRecord[]>();
+      const applyOne = (r: OffsetsTopicRecord, at: number): void => {
+        try {
+          apply(r);
+          loaded++;
+        } catch (err) {
+          onBadRecord(err, p, at);
+        }
+      };
       while (offset < end) {
         const read = await log.read(offset, this.#opts.loadBufferBytes);
         if (read.buffers.length === 0) break; // nothing readable at or after `offset` (never loops forever)
@@ -119,14 +154,26 @@ export class OffsetsTopic implements GroupLog {
           }
           for (const batch of batches) {
             if (batch.lastOffset < offset) continue;
-            if (!batch.isControl) {
+            if (batch.isControl) {
+              const held = open.get(batch.producerId);
+              open.delete(batch.producerId);
+              let committed = false;
+              try {
+                committed = batch.records.length > 0 && decodeControlRecord(batch.records[0]).type === 'COMMIT';
+              } catch (err) {
+                onBadRecord(err, p, batch.baseOffset);
+              }
+              if (committed && held !== undefined) for (const r of held) applyOne(r, batch.baseOffset);
+            } else {
               for (const rec of batch.records) {
                 if (rec.offset < offset || rec.key === null) continue;
-                try {
-                  apply({ key: rec.key, value: rec.value });
-                  loaded++;
-                } catch (err) {
-                  onBadRecord(err, p, rec.offset);
+                const r = { key: rec.key, value: rec.value };
+                if (batch.isTransactional) {
+                  let held = open.get(batch.producerId);
+                  if (held === undefined) open.set(batch.producerId, (held = []));
+                  held.push(r);
+                } else {
+                  applyOne(r, rec.offset);
                 }
               }
             }
@@ -136,6 +183,7 @@ export class OffsetsTopic implements GroupLog {
         }
         if (!advanced) break;
       }
+      for (const [producerId, held] of open) for (const r of held) applyPending(producerId, r);
     }
     return loaded;
   }
