@@ -1,7 +1,8 @@
 /**
  * Admin operations over the wire protocol. This first cut talks to the
  * bootstrap broker (the controller in single-node mode); routing to the
- * controller and partition leaders comes with the full client.
+ * controller and partition leaders through the cluster layer the producer
+ * uses (cluster/cluster.ts) is still to do.
  */
 import {
   CreateTopicsApi,
@@ -25,6 +26,8 @@ import {
   type IncrementalAlterConfigsRequest,
   type MetadataRequest,
 } from '@samsa/protocol';
+import { bootstrapList, parseHostPort } from './broker-address.js';
+import { ClientError } from './client-error.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { KafkaError } from './kafka-error.js';
 import { decodeMemberAssignment, type AssignedPartitions } from './group-assignment.js';
@@ -61,12 +64,7 @@ export interface ConfigEntry {
 
 const TOPIC_RESOURCE = 2;
 
-/** Parses "host:port" (IPv6 as "[addr]:port"). */
-export function parseHostPort(address: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address.trim());
-  if (!m) throw new Error(`bad broker address '${address}': expected host:port, e.g. 127.0.0.1:9092`);
-  return { host: m[1], port: Number(m[2]) };
-}
+export { parseHostPort };
 
 /** A group as ListGroups reports it. */
 export interface GroupListing {
@@ -141,20 +139,57 @@ const LIST_OFFSETS_LATEST = -1;
 const LIST_OFFSETS_EARLIEST = -2;
 const ISOLATION_READ_UNCOMMITTED = 0;
 
+/** Topic, config, offset and group administration (`kafka.admin()` or `Admin.connect()`). */
 export class Admin {
-  readonly #conn: Connection;
+  #connection: Connection | null = null;
+  readonly #bootstrap: string[];
   readonly #opts: ConnectionOptions;
   /** Connections to coordinators other than the bootstrap broker, by host:port. */
   readonly #others = new Map<string, Promise<Connection>>();
 
-  private constructor(conn: Connection, opts: ConnectionOptions) {
-    this.#conn = conn;
+  /**
+   * An admin client for `bootstrap` (one address, a comma-separated list or
+   * an array); call {@link Admin.connect} before anything else. `kafka.admin()`
+   * returns one of these.
+   */
+  constructor(bootstrap: string | readonly string[], opts: ConnectionOptions = {}) {
+    this.#bootstrap = bootstrapList(bootstrap);
+    if (this.#bootstrap.length === 0) throw new ClientError('SAMSA_ERR_INVALID_CONFIG', 'no bootstrap address given');
+    for (const b of this.#bootstrap) parseHostPort(b);
     this.#opts = opts;
   }
 
-  static async connect(bootstrap: string, opts: ConnectionOptions = {}): Promise<Admin> {
-    const { host, port } = parseHostPort(bootstrap.split(',')[0]);
-    return new Admin(await Connection.open(host, port, opts), opts);
+  /** Creates an admin client and connects it. */
+  static async connect(bootstrap: string | readonly string[], opts: ConnectionOptions = {}): Promise<Admin> {
+    const admin = new Admin(bootstrap, opts);
+    await admin.connect();
+    return admin;
+  }
+
+  /** Connects to the first bootstrap address that answers (in order); a no-op when connected. */
+  async connect(): Promise<void> {
+    if (this.#connection !== null && !this.#connection.closed) return;
+    let lastError: unknown;
+    for (const address of this.#bootstrap) {
+      const { host, port } = parseHostPort(address);
+      try {
+        this.#connection = await Connection.open(host, port, this.#opts);
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
+  /** Closes the connections (kafkajs' name for {@link Admin.close}). */
+  async disconnect(): Promise<void> {
+    this.close();
+  }
+
+  get #conn(): Connection {
+    if (this.#connection === null) throw new ClientError('SAMSA_ERR_NOT_CONNECTED', 'the admin client is not connected: call connect() first');
+    return this.#connection;
   }
 
   async createTopics(topics: TopicSpec[], opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
@@ -422,7 +457,8 @@ export class Admin {
   }
 
   close(): void {
-    this.#conn.close();
+    this.#connection?.close();
+    this.#connection = null;
     for (const pending of this.#others.values()) pending.then((c) => c.close(), () => {});
     this.#others.clear();
   }

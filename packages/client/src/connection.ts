@@ -17,7 +17,15 @@ import { ConnectionError, KafkaError } from './kafka-error.js';
 
 export interface ConnectionOptions {
   clientId?: string;
-  /** Connect and per-request timeout. */
+  /** Per-request timeout (and connect timeout unless `connectTimeoutMs` is set); 30 s by default. */
+  timeoutMs?: number;
+  /** Bound on establishing the TCP connection; `timeoutMs` by default. */
+  connectTimeoutMs?: number;
+}
+
+/** Options of one request. */
+export interface SendOptions {
+  /** This request's timeout, instead of the connection's `timeoutMs`. */
   timeoutMs?: number;
 }
 
@@ -55,12 +63,12 @@ export class Connection {
 
   /** Connects and negotiates API versions. */
   static async open(host: string, port: number, opts: ConnectionOptions = {}): Promise<Connection> {
-    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const timeoutMs = opts.connectTimeoutMs ?? opts.timeoutMs ?? 30_000;
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect({ host, port, noDelay: true });
       const timer = setTimeout(() => {
         s.destroy();
-        reject(new ConnectionError(`timed out connecting to ${host}:${port} after ${timeoutMs} ms`));
+        reject(new ConnectionError(`timed out connecting to ${host}:${port} after ${timeoutMs} ms`, { timedOut: true }));
       }, timeoutMs);
       s.once('connect', () => {
         clearTimeout(timer);
@@ -72,8 +80,17 @@ export class Connection {
       });
     });
     const conn = new Connection(socket, host, port, opts);
-    const res = await conn.send(ApiVersionsApi, 0, { clientSoftwareName: 'samsa', clientSoftwareVersion: '0.1.0', clusterId: null, nodeId: -1 });
-    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, { apiName: 'ApiVersions' });
+    let res;
+    try {
+      res = await conn.send(ApiVersionsApi, 0, { clientSoftwareName: 'samsa', clientSoftwareVersion: '0.1.0', clusterId: null, nodeId: -1 });
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+    if (res.errorCode !== 0) {
+      conn.close();
+      throw new KafkaError(res.errorCode, { apiName: 'ApiVersions', apiKey: ApiVersionsApi.apiKey, apiVersion: 0 });
+    }
     for (const k of res.apiKeys) conn.#versions.set(k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion });
     return conn;
   }
@@ -89,27 +106,36 @@ export class Connection {
     return v;
   }
 
+  /** Whether the broker advertised `api` in ApiVersions (at any version). */
+  supports(api: { apiKey: number }): boolean {
+    return this.#versions.has(api.apiKey);
+  }
+
+  /** True once the connection failed or was closed; every later request is rejected. */
+  get closed(): boolean {
+    return this.#closedError !== null;
+  }
+
   /** Sends a request at the negotiated version (capped at `maxVersion`) and returns the decoded response. */
   request<Req, Res>(api: ApiDescriptor<Req, Res>, msg: Req, maxVersion?: number): Promise<Res> {
     return this.send(api, this.version(api as unknown as ApiDescriptor<unknown, unknown>, maxVersion ?? api.maxVersion), msg);
   }
 
-  send<Req, Res>(api: ApiDescriptor<Req, Res>, version: number, msg: Req): Promise<Res> {
+  /**
+   * Sends a request at `version` and resolves with the decoded response. A
+   * timeout fails this request and every other one pending on the connection
+   * (responses come in order, so a late one could not be matched any more)
+   * and closes it.
+   */
+  send<Req, Res>(api: ApiDescriptor<Req, Res>, version: number, msg: Req, opts: SendOptions = {}): Promise<Res> {
     if (this.#closedError) return Promise.reject(this.#closedError);
     const correlationId = this.#nextCorrelationId++;
-    const w = new Writer();
-    encodeRequestHeader(
-      w,
-      { requestApiKey: api.apiKey, requestApiVersion: version, correlationId, clientId: this.#clientId },
-      api.requestHeaderVersion(version),
-    );
-    api.encodeRequest(w, msg, version);
-    const size = Buffer.allocUnsafe(4);
-    size.writeInt32BE(w.length, 0);
+    const frame = this.#encode(api, version, msg, correlationId);
+    const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
     return new Promise<Res>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#failAll(new ConnectionError(`${api.name} request to ${this.host}:${this.port} timed out after ${this.#timeoutMs} ms`));
-      }, this.#timeoutMs);
+        this.#failAll(new ConnectionError(`${api.name} request to ${this.host}:${this.port} timed out after ${timeoutMs} ms`, { timedOut: true }));
+      }, timeoutMs);
       this.#pending.push({
         correlationId,
         decode: (r) => {
@@ -120,11 +146,43 @@ export class Connection {
         reject,
         timer,
       });
-      this.#socket.cork();
-      this.#socket.write(size);
-      for (const b of w.toBuffers()) this.#socket.write(b);
-      this.#socket.uncork();
+      this.#write(frame);
     });
+  }
+
+  /**
+   * Sends a request the broker does not answer (Produce with acks=0). Resolves
+   * once the bytes were handed to the kernel; rejects if the connection is or
+   * becomes closed first.
+   */
+  sendWithoutResponse<Req>(api: ApiDescriptor<Req, unknown>, version: number, msg: Req): Promise<void> {
+    if (this.#closedError) return Promise.reject(this.#closedError);
+    const frame = this.#encode(api, version, msg, this.#nextCorrelationId++);
+    return new Promise<void>((resolve, reject) => {
+      this.#write(frame, (err) => {
+        if (err) reject(this.#closedError ?? new ConnectionError(`write to ${this.host}:${this.port} failed: ${err.message}`, { cause: err }));
+        else resolve();
+      });
+    });
+  }
+
+  #encode<Req>(api: ApiDescriptor<Req, unknown>, version: number, msg: Req, correlationId: number): Buffer[] {
+    const w = new Writer();
+    encodeRequestHeader(
+      w,
+      { requestApiKey: api.apiKey, requestApiVersion: version, correlationId, clientId: this.#clientId },
+      api.requestHeaderVersion(version),
+    );
+    api.encodeRequest(w, msg, version);
+    const size = Buffer.allocUnsafe(4);
+    size.writeInt32BE(w.length, 0);
+    return [size, ...w.toBuffers()];
+  }
+
+  #write(frame: Buffer[], done?: (err: Error | null | undefined) => void): void {
+    this.#socket.cork();
+    for (let i = 0; i < frame.length; i++) this.#socket.write(frame[i], i === frame.length - 1 ? done : undefined);
+    this.#socket.uncork();
   }
 
   close(): void {

@@ -1,0 +1,410 @@
+/**
+ * The producer: kafkajs' shape (`connect`, `send`, `sendBatch`,
+ * `disconnect`) on top of batching per partition, compression, retries and,
+ * by default, idempotence.
+ *
+ * A send validates every message first (nothing is sent when one is
+ * invalid), waits for the metadata of its topics, picks each record's
+ * partition, appends the records to their partitions' batches and resolves
+ * once all of them were acknowledged. See record-accumulator.ts (batching),
+ * sender.ts (requests, retries, ordering) and producer-identity.ts
+ * (idempotence).
+ */
+import { CompressionCodec } from '@samsa/protocol';
+import { Cluster, type TopicMetadata } from '../cluster/cluster.js';
+import { ClientError } from '../client-error.js';
+import type { Logger } from '../logger.js';
+import { retryPolicy, type RetryOptions, type RetryPolicy } from '../retry.js';
+import { normalizeMessage, toAcks, toCodec, type Acks, type CompressionType, type Message, type NormalizedMessage, type RecordMetadata } from './message.js';
+import { estimateRecordBytes, type PendingRecord, type ProducerBatch } from './producer-batch.js';
+import { ProducerIdentity } from './producer-identity.js';
+import { DefaultPartitioner, type BatchAwarePartitioner, type Partitioner, type PartitionerInput } from './partitioners.js';
+import { RecordAccumulator } from './record-accumulator.js';
+import { SendOperation } from './send-operation.js';
+import { MAX_IN_FLIGHT_IDEMPOTENT, Sender } from './sender.js';
+
+/** Options of `kafka.producer()`. Defaults in brackets. */
+export interface ProducerOptions {
+  /**
+   * Idempotent writes [true]: the broker drops duplicates of a retried batch
+   * and refuses gaps, so each record is written once and in order. Needs
+   * acks -1, at most 5 requests in flight and retries > 0; when those options
+   * say otherwise and `idempotent` is not set explicitly, idempotence is
+   * turned off (as in Kafka's Java client). If the broker does not implement
+   * InitProducerId, the producer warns through the logger and continues
+   * without idempotence.
+   */
+  idempotent?: boolean;
+  /** Default acks of sends [-1]. */
+  acks?: Acks;
+  /** Default compression of sends ['none']. */
+  compression?: CompressionType;
+  /** How long a batch waits for more records before it is sent [0]. */
+  lingerMs?: number;
+  /** Target size of a batch in bytes, before compression [16384]. */
+  batchSize?: number;
+  /** Produce requests awaiting an answer, per broker [5]. */
+  maxInFlightRequests?: number;
+  /** Upper bound of a Produce request's record bytes (one batch is always allowed) [1 MiB]. */
+  maxRequestSize?: number;
+  /** Bytes of records buffered before `send` waits for room [32 MiB]. */
+  maxBufferedBytes?: number;
+  /** Per-request timeout, also the broker's ack timeout [the Kafka client's, 30 s]. */
+  requestTimeoutMs?: number;
+  /** Bound on the time from `send` until a record is acknowledged or failed, retries included [120 s]. */
+  deliveryTimeoutMs?: number;
+  /** Retries of failed batches and metadata lookups [the Kafka client's]. */
+  retry?: RetryOptions;
+  /** Where records without a partition go [murmur2 for keys, sticky for keyless]. */
+  partitioner?: Partitioner;
+  /** Ask brokers to create unknown topics (they may refuse) [true]. */
+  allowAutoTopicCreation?: boolean;
+  /** Refresh cached metadata older than this [300000]. */
+  metadataMaxAgeMs?: number;
+  /** Source of randomness (sticky partitioner, retry jitter), for reproducible tests [Math.random]. */
+  random?: () => number;
+}
+
+/** One topic's messages of a send. */
+export interface ProducerRecord {
+  topic: string;
+  messages: Message[];
+  /** Overrides the producer's acks for this send. */
+  acks?: Acks;
+  /** Overrides the producer's compression for this send. */
+  compression?: CompressionType;
+}
+
+/** The messages of several topics, sent as one operation. */
+export interface TopicMessages {
+  topic: string;
+  messages: Message[];
+}
+
+/** Argument of `sendBatch`, as kafkajs' ProducerBatch. */
+export interface SendBatchInput {
+  topicMessages: TopicMessages[];
+  acks?: Acks;
+  compression?: CompressionType;
+}
+
+/** What the producer takes from the `Kafka` instance. */
+export interface ProducerClientConfig {
+  clientId: string;
+  brokers: string[];
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  retry: RetryOptions | undefined;
+  logger: Logger;
+}
+
+interface Settings {
+  idempotent: boolean;
+  acks: Acks;
+  compression: CompressionCodec;
+  lingerMs: number;
+  batchSize: number;
+  maxInFlightRequests: number;
+  maxRequestSize: number;
+  maxBufferedBytes: number;
+  requestTimeoutMs: number;
+  deliveryTimeoutMs: number;
+  retry: RetryPolicy;
+  allowAutoTopicCreation: boolean;
+  metadataMaxAgeMs: number;
+}
+
+/** Everything that exists only between connect() and disconnect(). */
+interface Session {
+  cluster: Cluster;
+  accumulator: RecordAccumulator;
+  sender: Sender;
+  identity: ProducerIdentity;
+}
+
+function partitionerInput(topic: string, md: TopicMetadata, r: PendingRecord): PartitionerInput {
+  return { topic, partitionCount: md.partitions.length, availablePartitions: md.availablePartitions, key: r.key, value: r.value, headers: r.headers };
+}
+
+function checkPartition(partition: number, topic: string, partitionCount: number): number {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
+    throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `the partitioner returned ${String(partition)} for ${topic}, which has ${partitionCount} partitions`);
+  }
+  return partition;
+}
+
+function invalid(message: string): ClientError {
+  return new ClientError('SAMSA_ERR_INVALID_CONFIG', message);
+}
+
+function positiveInt(name: string, v: number | undefined, fallback: number, min = 1): number {
+  const x = v ?? fallback;
+  if (!Number.isSafeInteger(x) || x < min) throw invalid(`${name} must be a whole number >= ${min}, got ${String(v)}`);
+  return x;
+}
+
+/** Validates producer options against each other (Java's rules for idempotence). */
+function settingsOf(client: ProducerClientConfig, o: ProducerOptions): Settings {
+  const acks = toAcks(o.acks, -1);
+  // Producer retry options override the Kafka client's field by field.
+  const retry = retryPolicy({ ...client.retry, ...o.retry });
+  const maxInFlightRequests = positiveInt('maxInFlightRequests', o.maxInFlightRequests, 5);
+  const conflicts: string[] = [];
+  if (acks !== -1) conflicts.push(`acks is ${acks} (idempotence needs -1)`);
+  if (maxInFlightRequests > MAX_IN_FLIGHT_IDEMPOTENT) conflicts.push(`maxInFlightRequests is ${maxInFlightRequests} (idempotence allows at most ${MAX_IN_FLIGHT_IDEMPOTENT})`);
+  if (retry.retries === 0) conflicts.push('retry.retries is 0 (idempotence needs retries)');
+  if (o.idempotent === true && conflicts.length > 0) throw invalid(`idempotent: true conflicts with other options: ${conflicts.join('; ')}`);
+  const requestTimeoutMs = positiveInt('requestTimeoutMs', o.requestTimeoutMs, client.requestTimeoutMs);
+  return {
+    idempotent: o.idempotent ?? conflicts.length === 0,
+    acks,
+    compression: toCodec(o.compression, CompressionCodec.None),
+    lingerMs: positiveInt('lingerMs', o.lingerMs, 0, 0),
+    batchSize: positiveInt('batchSize', o.batchSize, 16_384),
+    maxInFlightRequests,
+    maxRequestSize: positiveInt('maxRequestSize', o.maxRequestSize, 1_048_576),
+    maxBufferedBytes: positiveInt('maxBufferedBytes', o.maxBufferedBytes, 32 * 1_048_576),
+    requestTimeoutMs,
+    deliveryTimeoutMs: positiveInt('deliveryTimeoutMs', o.deliveryTimeoutMs, 120_000),
+    retry,
+    allowAutoTopicCreation: o.allowAutoTopicCreation ?? true,
+    metadataMaxAgeMs: positiveInt('metadataMaxAgeMs', o.metadataMaxAgeMs, 300_000, 0),
+  };
+}
+
+/**
+ * A producer; create it with `kafka.producer(options)`, then `connect()`.
+ * Sends may run concurrently: records of one partition are written in the
+ * order their `send` calls were made.
+ */
+export class Producer {
+  readonly #client: ProducerClientConfig;
+  readonly #settings: Settings;
+  readonly #partitioner: Partitioner | BatchAwarePartitioner;
+  readonly #random: () => number;
+  #session: Session | null = null;
+  #connecting: Promise<void> | null = null;
+  #disconnecting: Promise<void> | null = null;
+  /** Sends called but not yet appended (waiting for metadata or buffer room). */
+  readonly #queueing = new Set<Promise<void>>();
+
+  /** Use `kafka.producer(options)`. Throws ClientError(SAMSA_ERR_INVALID_CONFIG) for bad options. */
+  constructor(client: ProducerClientConfig, options: ProducerOptions = {}) {
+    this.#client = client;
+    this.#settings = settingsOf(client, options);
+    this.#random = options.random ?? Math.random;
+    if (options.partitioner !== undefined && typeof options.partitioner !== 'function') throw invalid('partitioner must be a function');
+    this.#partitioner = options.partitioner ?? new DefaultPartitioner(this.#random);
+  }
+
+  /**
+   * Whether the producer writes idempotently: requested (or defaulted) and,
+   * once connected, supported by the broker.
+   */
+  get idempotent(): boolean {
+    return this.#session === null ? this.#settings.idempotent : this.#session.identity.idempotent;
+  }
+
+  /** Connects to the cluster and, if idempotent, gets a producer id. */
+  async connect(): Promise<void> {
+    if (this.#session !== null) return;
+    if (this.#disconnecting !== null) await this.#disconnecting;
+    this.#connecting ??= this.#connect().finally(() => {
+      this.#connecting = null;
+    });
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<void> {
+    const s = this.#settings;
+    const now = Date.now;
+    const cluster = new Cluster({
+      clientId: this.#client.clientId,
+      brokers: this.#client.brokers,
+      connectionTimeoutMs: this.#client.connectionTimeoutMs,
+      requestTimeoutMs: s.requestTimeoutMs,
+      retry: s.retry,
+      logger: this.#client.logger,
+      allowAutoTopicCreation: s.allowAutoTopicCreation,
+      metadataMaxAgeMs: s.metadataMaxAgeMs,
+      random: this.#random,
+    });
+    const identity = new ProducerIdentity(s.idempotent, cluster, s.retry, this.#client.logger, this.#random);
+    // The accumulator's callbacks run only after `sender` exists (encoding starts at the first send).
+    const accumulator = new RecordAccumulator({
+      batchSize: s.batchSize,
+      maxBufferedBytes: s.maxBufferedBytes,
+      deliveryTimeoutMs: s.deliveryTimeoutMs,
+      now,
+      onEncoded: () => sender.schedule(),
+      onEncodeFailed: (batch: ProducerBatch, err: Error) => sender.encodeFailed(batch, err),
+    });
+    const sender = new Sender({
+      cluster,
+      accumulator,
+      identity,
+      lingerMs: s.lingerMs,
+      maxInFlightRequests: s.maxInFlightRequests,
+      maxRequestSize: s.maxRequestSize,
+      requestTimeoutMs: s.requestTimeoutMs,
+      retry: s.retry,
+      logger: this.#client.logger,
+      now,
+      random: this.#random,
+    });
+    try {
+      await cluster.connect();
+      await identity.init();
+    } catch (err) {
+      cluster.close();
+      throw err;
+    }
+    cluster.onChange(() => sender.schedule());
+    this.#session = { cluster, accumulator, sender, identity };
+  }
+
+  /** Sends messages to one topic; resolves once all are acknowledged (see {@link RecordMetadata}). */
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (record === null || typeof record !== 'object') {
+      return Promise.reject(new ClientError('SAMSA_ERR_INVALID_MESSAGE', 'send() takes { topic, messages }'));
+    }
+    return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], acks: record.acks, compression: record.compression });
+  }
+
+  /** Sends messages to several topics as one operation. */
+  sendBatch(input: SendBatchInput): Promise<RecordMetadata[]> {
+    const op = new SendOperation();
+    const queued = this.#sendBatch(input, op).catch((err: unknown) => op.abort(err));
+    // disconnect() waits for sends that were called before it to be queued, then flushes them.
+    this.#queueing.add(queued);
+    void queued.finally(() => this.#queueing.delete(queued));
+    return op.promise;
+  }
+
+  async #sendBatch(input: SendBatchInput, op: SendOperation): Promise<void> {
+    const session = this.#activeSession();
+    if (input === null || typeof input !== 'object' || !Array.isArray(input.topicMessages)) {
+      throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', 'sendBatch() takes { topicMessages: [{ topic, messages }] }');
+    }
+    const s = this.#settings;
+    const acks = toAcks(input.acks, s.acks);
+    const compression = toCodec(input.compression, s.compression);
+    if (session.identity.idempotent && acks !== -1) {
+      throw invalid(`acks ${acks} on an idempotent producer: idempotence needs acks -1 (create the producer with idempotent: false to use acks 0 or 1)`);
+    }
+    // Validate everything before anything is appended.
+    const now = Date.now();
+    const work: Array<{ topic: string; messages: NormalizedMessage[] }> = [];
+    for (const [ti, tm] of input.topicMessages.entries()) {
+      if (tm === null || typeof tm !== 'object' || typeof tm.topic !== 'string' || tm.topic === '') {
+        throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `topicMessages[${ti}]: topic must be a non-empty string`);
+      }
+      if (!Array.isArray(tm.messages)) throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${tm.topic}: messages must be an array`);
+      work.push({ topic: tm.topic, messages: tm.messages.map((m, i) => normalizeMessage(m, now, `${tm.topic} message ${i}`)) });
+    }
+    const topics = [...new Set(work.map((w) => w.topic))];
+    const metadata = new Map(await Promise.all(topics.map(async (t) => [t, await session.cluster.topicMetadata(t)] as const)));
+    // Explicit partitions beyond the known count: the topic may have grown; look once more.
+    for (const w of work) {
+      let highest = -1;
+      for (const m of w.messages) if (m.partition > highest) highest = m.partition;
+      let md = metadata.get(w.topic);
+      if (md !== undefined && highest >= md.partitions.length) {
+        md = await session.cluster.topicMetadata(w.topic, { refresh: true });
+        metadata.set(w.topic, md);
+        if (highest >= md.partitions.length) {
+          throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${w.topic}: partition ${highest} does not exist (the topic has ${md.partitions.length})`);
+        }
+      }
+    }
+    // Partitions from a custom partitioner are chosen before anything is
+    // appended, so one that throws fails the whole send and sends nothing.
+    const custom = typeof this.#partitioner === 'function' ? this.#partitioner : null;
+    let totalBytes = 0;
+    const planned = work.map((w) => {
+      const md = metadata.get(w.topic) as TopicMetadata;
+      return {
+        topic: w.topic,
+        md,
+        messages: w.messages.map((m) => {
+          const bytes = estimateRecordBytes(m.record);
+          totalBytes += bytes;
+          let partition = m.partition;
+          if (partition < 0 && custom !== null) partition = checkPartition(custom(partitionerInput(w.topic, md, m.record)), w.topic, md.partitions.length);
+          return { record: m.record, partition, bytes };
+        }),
+      };
+    });
+    const wait = session.accumulator.waitForRoom(totalBytes);
+    if (wait !== undefined) await wait;
+    if (this.#session !== session) throw new ClientError('SAMSA_ERR_NOT_CONNECTED', 'the producer disconnected before the messages were queued');
+    // From here on everything is synchronous: the records of one send stay together.
+    const acc = session.accumulator;
+    for (const w of planned) {
+      for (const m of w.messages) {
+        const partition = m.partition >= 0 ? m.partition : this.#stickyOrKeyed(partitionerInput(w.topic, w.md, m.record), m.bytes, acks, compression, acc);
+        const { batch, segment, isNew } = acc.append(w.topic, partition, m.record, m.bytes, acks, compression, op);
+        op.appended(batch, segment, isNew);
+      }
+    }
+    session.sender.schedule();
+    op.doneAppending();
+  }
+
+  /** The default partitioner's choice (KIP-480: a keyless record that would open a new batch moves the sticky partition first). */
+  #stickyOrKeyed(input: PartitionerInput, bytes: number, acks: number, compression: CompressionCodec, acc: RecordAccumulator): number {
+    const p = this.#partitioner as BatchAwarePartitioner;
+    let partition = p.partition(input);
+    if (p.isSticky(input) && acc.wouldOpenBatch(input.topic, partition, bytes, acks, compression)) {
+      p.onNewBatch(input.topic, partition, input);
+      partition = p.partition(input);
+    }
+    return checkPartition(partition, input.topic, input.partitionCount);
+  }
+
+  /**
+   * Sends every buffered record now (ignoring lingerMs) and resolves when all
+   * of them settled, including those of sends called before flush() that
+   * were still waiting for metadata.
+   */
+  async flush(): Promise<void> {
+    if (this.#queueing.size > 0) await Promise.allSettled([...this.#queueing]);
+    const session = this.#session;
+    if (session === null) return;
+    session.sender.beginFlush();
+    try {
+      await session.accumulator.flush();
+    } finally {
+      session.sender.endFlush();
+    }
+  }
+
+  /**
+   * Stops taking sends, delivers what is buffered (each record still bounded
+   * by the delivery timeout), then closes the connections.
+   */
+  disconnect(): Promise<void> {
+    if (this.#disconnecting !== null) return this.#disconnecting;
+    const session = this.#session;
+    if (session === null) return this.#connecting === null ? Promise.resolve() : this.#connecting.then(() => this.disconnect(), () => {});
+    this.#disconnecting = (async () => {
+      try {
+        while (this.#queueing.size > 0) await Promise.allSettled([...this.#queueing]);
+        await this.flush();
+      } finally {
+        session.sender.close();
+        session.cluster.close();
+        this.#session = null;
+        this.#disconnecting = null;
+      }
+    })();
+    return this.#disconnecting;
+  }
+
+  #activeSession(): Session {
+    if (this.#session === null || this.#disconnecting !== null) {
+      throw new ClientError('SAMSA_ERR_NOT_CONNECTED', this.#disconnecting !== null ? 'the producer is disconnecting' : 'the producer is not connected: call connect() first');
+    }
+    return this.#session;
+  }
+}
