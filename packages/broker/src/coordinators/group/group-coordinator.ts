@@ -518,8 +518,9 @@ export class GroupCoordinator {
     for (const m of [...group.members.values()]) {
       if (m.awaitingJoin === null) this.#removeMember(group, m, ErrorCode.UNKNOWN_MEMBER_ID);
     }
-    for (const timer of group.pendingMembers.values()) this.#timers.clear(timer);
-    group.pendingMembers.clear();
+    // KIP-394 ids handed out but not used yet stay valid (until their own session timeout): a
+    // member between its two JoinGroups joins the next generation instead of being told
+    // UNKNOWN_MEMBER_ID and starting over, as in Kafka.
     const now = this.#timers.nowMs();
     group.generationId++;
     if (group.size === 0) {

@@ -130,6 +130,25 @@ describe('GroupCoordinator membership', () => {
     assert.equal(s.coordinator.group('g')?.state, 'CompletingRebalance');
   });
 
+  test('a pending member id outlives a join that completes without it: its holder joins the next generation', async () => {
+    const s = setup();
+    const a = await s.coordinator.joinGroup(joinReq({ requireKnownMemberId: true }));
+    const b = await s.coordinator.joinGroup(joinReq({ requireKnownMemberId: true, clientId: 'd' }));
+    const aJoin = track(s.coordinator.joinGroup(joinReq({ requireKnownMemberId: true, memberId: a.memberId })));
+    // b is slow to come back: the initial delay (extended once, KIP-134) completes the join without it.
+    for (let i = 0; i < 5 && !aJoin.done(); i++) {
+      s.timers.advance(100);
+      await flush();
+    }
+    assert.equal(aJoin.value?.errorCode, ErrorCode.NONE);
+    assert.equal(aJoin.value?.generationId, 1);
+    const bJoin = track(s.coordinator.joinGroup(joinReq({ requireKnownMemberId: true, clientId: 'd', memberId: b.memberId })));
+    await flush();
+    assert.equal(bJoin.done(), false, 'b is a member now and waits for the rebalance it started');
+    assert.equal(s.coordinator.group('g')?.state, 'PreparingRebalance');
+    assert.ok(s.coordinator.group('g')?.members.has(b.memberId));
+  });
+
   test('a pending member id that never comes back is forgotten after the session timeout', async () => {
     const s = setup();
     const first = await s.coordinator.joinGroup(joinReq({ requireKnownMemberId: true }));
