@@ -119,6 +119,14 @@ export class Broker {
       flushCheckIntervalMs: Math.min(config.logFlushSchedulerIntervalMs, 1000),
       producerIdExpirationMs: () => config.getNumber('producer.id.expiration.ms'),
       producerIdExpirationCheckIntervalMs: Math.min(config.getNumber('producer.id.expiration.check.interval.ms'), MAX_TIMER_MS),
+      // The log cleaner of compacted topics; the dynamic log.cleaner.* configs are read at each use.
+      cleaner: {
+        enabled: config.logCleanerEnable,
+        backoffMs: () => config.getNumber('log.cleaner.backoff.ms'),
+        dedupeBufferBytes: () => config.getNumber('log.cleaner.dedupe.buffer.size'),
+        loadFactor: () => config.getNumber('log.cleaner.io.buffer.load.factor'),
+        ioMaxBytesPerSecond: () => config.getNumber('log.cleaner.io.max.bytes.per.second'),
+      },
       log: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
     });
     const topics = new TopicManager(metadata, logs, config);

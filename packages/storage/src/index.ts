@@ -3,8 +3,18 @@ export { type Clock, systemClock, ManualClock } from './clock.js';
 export { StorageError, OffsetOutOfRangeError } from './errors.js';
 export { type Fs, type FsFile, type FsStat, nodeFs } from './fs.js';
 export { assert, InvariantError } from './invariant.js';
-export { type LogConfig, defaultLogConfig, logConfigFromTopicConfigs, validateLogConfig, hasDeletePolicy } from './log-config.js';
-export { LogManager, type LogManagerOptions, type StorageLogger } from './log-manager.js';
+export {
+  type LogConfig,
+  type CompactionSettings,
+  defaultLogConfig,
+  logConfigFromTopicConfigs,
+  validateLogConfig,
+  hasDeletePolicy,
+  hasCompactPolicy,
+  compactionSettings,
+  maxSegmentMs,
+} from './log-config.js';
+export { LogManager, type LogManagerOptions, type LogCleanerSettings, type StorageLogger } from './log-manager.js';
 export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './offset-index.js';
 export {
   PartitionLog,
@@ -39,3 +49,10 @@ export {
   type CompletedTxn,
 } from './producer-state.js';
 export { TxnIndex, TXN_INDEX_ENTRY_SIZE, txnIndexPath, encodeTxnIndexEntries, decodeTxnIndexEntries, type AbortedTxn } from './txn-index.js';
+export { LogCleaner, SwapFailedError, type CleanResult, type LogCleanerOptions } from './compaction/log-cleaner.js';
+export { CleanerManager, type CleanerManagerOptions, type CleaningCandidate } from './compaction/cleaner-manager.js';
+export { cleanableRange, decideCleaning, type CleanableRange, type CleaningReason } from './compaction/cleaning-decision.js';
+export { KeyOffsetMap } from './compaction/key-offset-map.js';
+export { keylessRecordIndexes, keylessRecordMessage } from './compaction/keyless-records.js';
+export { CLEANER_CHECKPOINT_FILE, readCleanerCheckpoint } from './compaction/cleaner-checkpoint.js';
+export { completeInterruptedSwaps, type SwapFaultPoint, type SwapProbe } from './compaction/segment-swap.js';

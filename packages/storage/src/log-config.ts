@@ -27,13 +27,25 @@ export interface LogConfig {
   fileDeleteDelayMs: number;
   /** preallocate (accepted; segments are not preallocated). */
   preallocate?: boolean;
-  /** cleanup.policy: 'delete' | 'compact' | 'compact,delete'. Only 'delete' is applied today. */
+  /**
+   * cleanup.policy: 'delete' | 'compact' | 'compact,delete'. With `delete`
+   * retention.ms/bytes apply (retention.ts); with `compact` the log cleaner
+   * keeps the latest record per key (compaction/).
+   */
   cleanupPolicy: string;
   /** max.message.bytes: largest record batch accepted by append. */
   maxMessageBytes: number;
   /** message.timestamp.before.max.ms / after.max.ms: how far a CreateTime timestamp may lie from the broker's clock (checked by the produce path; absent = unlimited). */
   messageTimestampBeforeMaxMs?: number;
   messageTimestampAfterMaxMs?: number;
+  /** delete.retention.ms: how long compaction keeps a tombstone after the clean that first kept it (absent = 86400000). */
+  deleteRetentionMs?: number;
+  /** min.cleanable.dirty.ratio: dirty bytes / all cleanable-or-clean bytes above which a compacted log is cleaned (absent = 0.5). */
+  minCleanableDirtyRatio?: number;
+  /** min.compaction.lag.ms: a record stays uncompacted at least this long (absent = 0). */
+  minCompactionLagMs?: number;
+  /** max.compaction.lag.ms: a record is compacted at most this long after it was written (absent = never). */
+  maxCompactionLagMs?: number;
 }
 
 /** Kafka's defaults. */
@@ -51,6 +63,10 @@ export const defaultLogConfig: LogConfig = Object.freeze({
   preallocate: false,
   cleanupPolicy: 'delete',
   maxMessageBytes: 1_048_588,
+  deleteRetentionMs: 86_400_000,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
 });
 
 /** Kafka topic-config name → LogConfig field, for the numeric settings. */
@@ -65,6 +81,9 @@ const numericKeys: Record<string, keyof LogConfig> = {
   'flush.ms': 'flushMs',
   'file.delete.delay.ms': 'fileDeleteDelayMs',
   'max.message.bytes': 'maxMessageBytes',
+  'delete.retention.ms': 'deleteRetentionMs',
+  'min.compaction.lag.ms': 'minCompactionLagMs',
+  'max.compaction.lag.ms': 'maxCompactionLagMs',
 };
 
 /**
@@ -85,6 +104,10 @@ export function logConfigFromTopicConfigs(configs: Readonly<Record<string, strin
     } else if (key === 'message.timestamp.type') {
       if (raw !== 'CreateTime' && raw !== 'LogAppendTime') throw new RangeError(`${key}: ${raw}`);
       out.messageTimestampType = raw;
+    } else if (key === 'min.cleanable.dirty.ratio') {
+      const n = Number(raw.trim());
+      if (raw.trim() === '' || !Number.isFinite(n)) throw new RangeError(`${key}: not a number: ${raw}`);
+      out.minCleanableDirtyRatio = n;
     } else if (key === 'cleanup.policy') {
       out.cleanupPolicy = raw;
     } else if (key === 'preallocate') {
@@ -110,9 +133,48 @@ export function validateLogConfig(c: Partial<LogConfig>): void {
   positive(c.maxMessageBytes, 'max.message.bytes', 0);
   positive(c.retentionMs, 'retention.ms', -1);
   positive(c.retentionBytes, 'retention.bytes', -1);
+  positive(c.deleteRetentionMs, 'delete.retention.ms', 0);
+  positive(c.minCompactionLagMs, 'min.compaction.lag.ms', 0);
+  positive(c.maxCompactionLagMs, 'max.compaction.lag.ms', 1);
+  const ratio = c.minCleanableDirtyRatio;
+  if (ratio !== undefined && !(ratio >= 0 && ratio <= 1)) throw new RangeError(`min.cleanable.dirty.ratio must be in [0, 1], got ${ratio}`);
 }
 
 /** True when cleanup.policy includes `delete` (time/size retention applies). */
 export function hasDeletePolicy(c: LogConfig): boolean {
   return c.cleanupPolicy.split(',').some((p) => p.trim() === 'delete');
+}
+
+/** True when cleanup.policy includes `compact` (the log cleaner keeps the latest record per key). */
+export function hasCompactPolicy(c: LogConfig): boolean {
+  return c.cleanupPolicy.split(',').some((p) => p.trim() === 'compact');
+}
+
+/** The compaction settings of a config, with Kafka's defaults for absent ones. */
+export interface CompactionSettings {
+  deleteRetentionMs: number;
+  minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
+}
+
+/** {@link CompactionSettings} of `c`. */
+export function compactionSettings(c: LogConfig): CompactionSettings {
+  return {
+    deleteRetentionMs: c.deleteRetentionMs ?? 86_400_000,
+    minCleanableDirtyRatio: c.minCleanableDirtyRatio ?? 0.5,
+    minCompactionLagMs: c.minCompactionLagMs ?? 0,
+    maxCompactionLagMs: c.maxCompactionLagMs ?? Number.MAX_SAFE_INTEGER,
+  };
+}
+
+/**
+ * The segment.ms the active segment rolls by: for a compacted log, at most
+ * max.compaction.lag.ms, since the cleaner never touches the active segment
+ * and a record must not wait longer than that to be compacted (Kafka's
+ * LogConfig.maxSegmentMs).
+ */
+export function maxSegmentMs(c: LogConfig): number {
+  if (!hasCompactPolicy(c)) return c.segmentMs;
+  return Math.min(c.segmentMs, compactionSettings(c).maxCompactionLagMs);
 }

@@ -12,11 +12,15 @@
  * retention every `retentionCheckIntervalMs` (log.retention.check.interval.ms,
  * default 300000), a flush.ms check every `flushCheckIntervalMs`
  * (default 1000) and producer-id expiry every
- * `producerIdExpirationCheckIntervalMs` (default 600000). A failing
- * partition is logged and skipped; the others go on.
+ * `producerIdExpirationCheckIntervalMs` (default 600000), and the log
+ * cleaner for compacted topics (compaction/cleaner-manager.ts), unless
+ * `cleaner.enabled` is false (log.cleaner.enable). A failing partition is
+ * logged and skipped; the others go on.
  */
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
+import { CleanerManager } from './compaction/cleaner-manager.js';
+import type { CleanResult } from './compaction/log-cleaner.js';
 import { nodeFs, type Fs } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import { parsePartitionDirName, PartitionLog, partitionDirName } from './partition-log.js';
@@ -41,6 +45,22 @@ export interface LogManagerOptions {
   producerIdExpirationMs?: () => number;
   /** producer.id.expiration.check.interval.ms (default 600000). */
   producerIdExpirationCheckIntervalMs?: number;
+  /** The log cleaner of compacted topics (Kafka's log.cleaner.* broker configs); enabled by default. */
+  cleaner?: LogCleanerSettings;
+}
+
+/** Broker-level settings of the log cleaner; functions are read at each use (dynamic configs). */
+export interface LogCleanerSettings {
+  /** log.cleaner.enable (default true). */
+  enabled?: boolean;
+  /** log.cleaner.backoff.ms (default 15000). */
+  backoffMs?: () => number;
+  /** log.cleaner.dedupe.buffer.size (default 134217728). */
+  dedupeBufferBytes?: () => number;
+  /** log.cleaner.io.buffer.load.factor (default 0.9), read at each clean. */
+  loadFactor?: () => number;
+  /** log.cleaner.io.max.bytes.per.second (default unlimited). */
+  ioMaxBytesPerSecond?: () => number;
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -55,12 +75,17 @@ export class LogManager {
   #log: StorageLogger;
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
+  #cleaner: CleanerManager | null;
 
   private constructor(opts: LogManagerOptions) {
     this.#opts = opts;
     this.#fs = opts.fs ?? nodeFs;
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.log ?? (() => undefined);
+    const c = opts.cleaner;
+    this.#cleaner = c?.enabled === false
+      ? null
+      : new CleanerManager({ fs: this.#fs, clock: this.#clock, log: this.#log, backoffMs: c?.backoffMs, dedupeBufferBytes: c?.dedupeBufferBytes, loadFactor: c?.loadFactor, ioMaxBytesPerSecond: c?.ioMaxBytesPerSecond });
   }
 
   /** Opens every partition found in `logDirs` (creating the dirs if needed). */
@@ -127,6 +152,7 @@ export class LogManager {
     this.#logs.delete(k);
     const dir = join(entry.logDir, partitionDirName(topic, partition));
     const doomed = `${dir}-delete`;
+    await this.#cleaner?.abort(entry.log);
     await entry.log.close();
     await this.#fs.rename(dir, doomed);
     await this.#fs.rmrf(doomed);
@@ -147,6 +173,17 @@ export class LogManager {
     flush.unref();
     producers.unref();
     this.#timers.push(retention, flush, producers);
+    this.#cleaner?.start(() => this.partitions());
+  }
+
+  /**
+   * One log-cleaner pass now: cleans the compacted partition most in need of
+   * it, if any (the background loop does the same every log.cleaner.backoff.ms
+   * while idle). Resolves null when nothing was cleaned or the cleaner is
+   * disabled; a partition's failure is logged, never thrown.
+   */
+  runCleaner(): Promise<CleanResult | null> {
+    return this.#cleaner?.runOnce(this.partitions()) ?? Promise.resolve(null);
   }
 
   /** Forgets idle producers in every partition (producer.id.expiration.ms); returns how many. */
@@ -189,6 +226,7 @@ export class LogManager {
     this.#closed = true;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    await this.#cleaner?.close();
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
     const errors: unknown[] = [];
     for (const log of this.partitions()) {

@@ -52,7 +52,8 @@ import { systemClock, type Clock } from './clock.js';
 import { OffsetOutOfRangeError, StorageError } from './errors.js';
 import { nodeFs, type Fs } from './fs.js';
 import { assert } from './invariant.js';
-import { hasDeletePolicy, type LogConfig } from './log-config.js';
+import { hasDeletePolicy, maxSegmentMs, type LogConfig } from './log-config.js';
+import { completeInterruptedSwaps } from './compaction/segment-swap.js';
 import { segmentsToRecover } from './recovery.js';
 import {
   batchProducerInfo,
@@ -258,6 +259,8 @@ export class PartitionLog {
     const config = opts.config;
     const partDir = join(opts.dir, partitionDirName(topic, partition));
     await fs.mkdir(partDir);
+    // A compaction swap interrupted by a crash is finished (or dropped) before anything looks at the segments.
+    await completeInterruptedSwaps(fs, partDir);
     const names = await fs.readdir(partDir);
     const clean = names.includes(CLEAN_SHUTDOWN_FILE);
     const bases: number[] = [];
@@ -579,7 +582,7 @@ export class PartitionLog {
       this.#ensureOpen();
       const now = this.#clock.nowMs();
       const c = this.#config;
-      if (!this.#active().shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: 0, lastOffset: this.logEndOffset, maxTimestamp: now, nowMs: now })) return false;
+      if (!this.#active().shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: maxSegmentMs(c), appendBytes: 0, lastOffset: this.logEndOffset, maxTimestamp: now, nowMs: now })) return false;
       await this.#roll();
       return true;
     });
@@ -723,10 +726,10 @@ export class PartitionLog {
           if (first !== null) {
             const maxTs = Math.max(runMaxTimestamp, measured.maxTimestamp);
             const pending = { bytes: runBytes, firstBatchTimestamp: first.infos[0].maxTimestamp };
-            const roll = active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: p.buf.length, lastOffset, maxTimestamp: maxTs, nowMs: now, pending });
+            const roll = active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: maxSegmentMs(c), appendBytes: p.buf.length, lastOffset, maxTimestamp: maxTs, nowMs: now, pending });
             // Write what we have first; this append is decided again against the written segment.
             if (roll || runBytes + p.buf.length > MAX_BYTES_PER_WRITE) break;
-          } else if (active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: c.segmentMs, appendBytes: p.buf.length, lastOffset, maxTimestamp: measured.maxTimestamp, nowMs: now })) {
+          } else if (active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: maxSegmentMs(c), appendBytes: p.buf.length, lastOffset, maxTimestamp: measured.maxTimestamp, nowMs: now })) {
             if (run.length > 0) break; // settle the failed ones before rolling
             try {
               await this.#roll();
@@ -980,6 +983,45 @@ export class PartitionLog {
     assert(this.#logStartOffset <= this.#highWatermark && this.#highWatermark <= leo, () =>
       `offsets out of order: logStartOffset ${this.#logStartOffset}, highWatermark ${this.#highWatermark}, logEndOffset ${leo}`);
     assert(this.#segments.length > 0, 'a log always has an active segment');
+  }
+
+  // --- log compaction (compaction/): the cleaner reads sealed segments and swaps cleaned ones in ---
+
+  /**
+   * The segments, oldest first; the last is the active one. The array is
+   * never changed in place (mutations replace it), so it is a consistent
+   * snapshot. For the log cleaner, which reads only sealed segments and pins
+   * each read with acquire/release as {@link read} does.
+   */
+  segmentsForCleaning(): readonly LogSegment[] {
+    return this.#segments;
+  }
+
+  /**
+   * Log compaction's swap (compaction/segment-swap.ts). If `sources` are
+   * still consecutive sealed segments of this log, runs `install` (which
+   * moves the cleaned files into place and opens the result) and puts the
+   * segment it returns in their place; readers still holding a source finish
+   * on its open file, which is closed when they release it. Resolves false
+   * without calling `install` when retention, DeleteRecords, truncation or
+   * close changed those segments meanwhile. Runs in the mutation queue.
+   */
+  replaceSegments(sources: readonly LogSegment[], install: () => Promise<LogSegment>): Promise<boolean> {
+    return this.#enqueue(async () => {
+      if (this.#closed || sources.length === 0) return false;
+      const segs = this.#segments;
+      const at = segs.indexOf(sources[0]);
+      // A truncation into a sealed segment makes it the active one, so "not last" also means "unchanged".
+      if (at < 0 || at + sources.length >= segs.length || sources.some((s, k) => segs[at + k] !== s)) return false;
+      const seg = await install();
+      assert(seg.baseOffset === sources[0].baseOffset && seg.nextOffset <= segs[at + sources.length].baseOffset, () =>
+        `cleaned segment [${seg.baseOffset}, ${seg.nextOffset}) does not fit where [${sources[0].baseOffset}, ${segs[at + sources.length].baseOffset}) was`);
+      this.#segments = [...segs.slice(0, at), seg, ...segs.slice(at + sources.length)];
+      // close(), not delete(): the first source's paths now name the cleaned files.
+      for (const s of sources) await s.close();
+      this.#checkInvariants();
+      return true;
+    });
   }
 }
 

@@ -166,6 +166,10 @@ export class LogSegment {
   get maxTimestamp(): number {
     return this.#maxTimestamp;
   }
+  /** maxTimestamp of the first batch, or -1 when empty (max.compaction.lag.ms measures dirt from it). */
+  get firstBatchTimestamp(): number {
+    return this.#firstBatchTimestamp;
+  }
   /** Last offset of the first batch carrying {@link maxTimestamp}, or -1. */
   get offsetOfMaxTimestamp(): number {
     return this.#offsetOfMaxTimestamp;

@@ -236,6 +236,22 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: '0.5', validator: between(0, 1), importance: 'medium', dynamic: 'cluster-wide',
     doc: 'Default min.cleanable.dirty.ratio of topics.',
   },
+  {
+    name: 'log.cleaner.dedupe.buffer.size', type: 'long', default: '134217728', importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Memory of the cleaner\'s key map (24 bytes per key); a clean stops where the map fills and the next one continues from there.',
+  },
+  {
+    name: 'log.cleaner.io.buffer.load.factor', type: 'double', default: '0.9', validator: between(0.01, 1), importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Fill ratio of the cleaner\'s key map before it counts as full.',
+  },
+  {
+    name: 'log.cleaner.io.max.bytes.per.second', type: 'double', default: '1.7976931348623157E308', importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Cap on the cleaner\'s read plus write rate.',
+  },
+  {
+    name: 'log.cleaner.io.buffer.size', type: 'int', default: '524288', validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide', ignored: true,
+    doc: 'I/O buffer size of the cleaner in Kafka. Samsa reads segments 1 MiB at a time.',
+  },
   { name: 'log.segment.delete.delay.ms', type: 'long', default: '60000', validator: atLeast(0), importance: 'high', dynamic: 'cluster-wide', doc: 'Default file.delete.delay.ms of topics.' },
   {
     name: 'log.flush.interval.messages', type: 'long', default: LONG_MAX_TEXT, validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide',

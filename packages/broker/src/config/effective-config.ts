@@ -47,6 +47,11 @@ export interface LogConfigValues {
   messageTimestampBeforeMaxMs: number;
   /** message.timestamp.after.max.ms (CreateTime only); MAX_SAFE_INTEGER means no bound. Not in storage's LogConfig: read by the produce path. */
   messageTimestampAfterMaxMs: number;
+  /** delete.retention.ms, min.cleanable.dirty.ratio, min/max.compaction.lag.ms: the log cleaner's settings of compacted topics. */
+  deleteRetentionMs: number;
+  minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
 }
 
 /** Kafka's exact message when a topic asks for tiered storage on a broker without it. */
@@ -193,6 +198,10 @@ export class TopicConfigs {
       preallocate: parsedOf('preallocate').value as boolean,
       messageTimestampBeforeMaxMs: num('message.timestamp.before.max.ms'),
       messageTimestampAfterMaxMs: num('message.timestamp.after.max.ms'),
+      deleteRetentionMs: num('delete.retention.ms'),
+      minCleanableDirtyRatio: num('min.cleanable.dirty.ratio'),
+      minCompactionLagMs: num('min.compaction.lag.ms'),
+      maxCompactionLagMs: num('max.compaction.lag.ms'),
     };
   }
 }

@@ -26,6 +26,7 @@
  *     transaction (KIP-890 verification), or a non-transactional batch from
  *     a producer with an open transaction    INVALID_TXN_STATE
  *   transactional batch from a fenced producer  INVALID_PRODUCER_EPOCH
+ *   record without a key on a compacted topic  INVALID_RECORD, with recordErrors (v8+)
  *   storage failure                 KAFKA_STORAGE_ERROR
  *
  * Idempotent producers: batches with a producer id are checked against the
@@ -43,7 +44,7 @@ import {
   type ProduceResponse,
   type RecordBatchHeader,
 } from '@samsa/protocol';
-import { StorageError, type LogConfig } from '@samsa/storage';
+import { hasCompactPolicy, keylessRecordIndexes, keylessRecordMessage, StorageError, type LogConfig, type PartitionLog } from '@samsa/storage';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
 import { isInternalTopic } from '../topic-name.js';
@@ -92,7 +93,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
             const verified = s.txns.verifyPartition(req.transactionalId, batch.producerId, batch.producerEpoch, topic.name, pd.index);
             if (verified !== ErrorCode.NONE) return fail(r, verified, `Partition ${topic.name}-${pd.index} is not part of an ongoing transaction of this producer`);
           }
-          pending.push(
+          const append = (): Promise<void> =>
             log.append(records, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH }).then(
               (result) => {
                 r.baseOffset = result.baseOffset;
@@ -108,8 +109,8 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
                 s.logger.error({ err, topic: topic.name, partition: pd.index }, 'append failed');
                 fail(r, ErrorCode.KAFKA_STORAGE_ERROR, 'Disk error while appending');
               },
-            ),
-          );
+            );
+          pending.push(hasCompactPolicy(log.config) ? appendIfKeyed(log, records, r, append) : append());
           return r;
         });
         return { name: topicData.name, topicId: topicData.topicId, partitionResponses };
@@ -119,6 +120,43 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
     },
   };
+}
+
+/**
+ * Appends of compacted partitions whose key check is running or done, in
+ * request order: each append is issued only after the previous one of its
+ * partition was (the check decodes records, which is asynchronous).
+ */
+const keyCheckedAppends = new WeakMap<PartitionLog, Promise<void>>();
+
+/**
+ * Compacted topics refuse records without a key, as Kafka's LogValidator
+ * does: the only records the produce path decodes (records of other topics
+ * never are). Calls `append` once the batch passed, after the previous
+ * checked append of the same partition was issued, so appends keep the
+ * order of their requests; otherwise fails `r` with INVALID_RECORD and one
+ * recordErrors entry per keyless record, in Kafka's words.
+ */
+function appendIfKeyed(log: PartitionLog, records: Buffer, r: PartitionResponse, append: () => Promise<void>): Promise<void> {
+  const check = keylessRecordIndexes(records).then(
+    (keyless) => ({ keyless, err: null }),
+    (err: unknown) => ({ keyless: [] as number[], err }),
+  );
+  let appended: Promise<void> = Promise.resolve();
+  const issued = Promise.all([keyCheckedAppends.get(log), check]).then(([, c]) => {
+    if (c.err !== null) {
+      fail(r, ErrorCode.CORRUPT_MESSAGE, `Records of the batch do not decode: ${String(c.err)}`);
+    } else if (c.keyless.length > 0) {
+      const message = keylessRecordMessage(log.topic, log.partition);
+      r.recordErrors = c.keyless.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message }));
+      const shown = c.keyless.slice(0, 3).map((i) => `RecordError(batchIndex=${i}, message='${message}')`);
+      fail(r, ErrorCode.INVALID_RECORD, `One or more records have been rejected due to ${c.keyless.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`);
+    } else {
+      appended = append();
+    }
+  });
+  keyCheckedAppends.set(log, issued);
+  return issued.then(() => appended);
 }
 
 /** Storage errors that refuse one batch (answered with their own code) rather than signal a failing disk. */

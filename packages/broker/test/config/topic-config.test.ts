@@ -135,6 +135,10 @@ describe('TopicConfigs.toLogConfig', () => {
       preallocate: false,
       messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
       messageTimestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
+      deleteRetentionMs: 86400000,
+      minCleanableDirtyRatio: 0.5,
+      minCompactionLagMs: 0,
+      maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
     });
   });
 
