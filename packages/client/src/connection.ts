@@ -19,7 +19,7 @@ export interface ConnectionOptions {
   clientId?: string;
   /** Per-request timeout (and connect timeout unless `connectTimeoutMs` is set); 30 s by default. */
   timeoutMs?: number;
-  /** Bound on establishing the TCP connection; `timeoutMs` by default. */
+  /** Bound on establishing the TCP connection and, separately, on the ApiVersions handshake; `timeoutMs` by default. */
   connectTimeoutMs?: number;
 }
 
@@ -82,7 +82,8 @@ export class Connection {
     const conn = new Connection(socket, host, port, opts);
     let res;
     try {
-      res = await conn.send(ApiVersionsApi, 0, { clientSoftwareName: 'samsa', clientSoftwareVersion: '0.1.0', clusterId: null, nodeId: -1 });
+      // The handshake is part of connecting: a peer that accepts TCP but never answers (not a Kafka broker) is bounded by the connect timeout too.
+      res = await conn.send(ApiVersionsApi, 0, { clientSoftwareName: 'samsa', clientSoftwareVersion: '0.1.0', clusterId: null, nodeId: -1 }, { timeoutMs });
     } catch (err) {
       conn.close();
       throw err;

@@ -26,6 +26,16 @@ export {
   type OffsetToCommit,
   type PartitionOffset,
   type OffsetSpec,
+  type TopicPartition,
+  type BrokerNode,
+  type ClusterDescription,
+  type ListTransactionsFilters,
+  type TransactionListing,
+  type TransactionDescription,
+  type ProducerStateDescription,
+  type PartitionProducers,
+  type RecordsToDelete,
+  type DeletedRecords,
 } from './admin.js';
 export { decodeMemberAssignment, type AssignedPartitions } from './group-assignment.js';
 export { Connection, type ConnectionOptions, type SendOptions } from './connection.js';

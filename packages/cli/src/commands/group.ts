@@ -6,7 +6,10 @@
  * Broker address: --bootstrap-server, else $SAMSA_BOOTSTRAP, else 127.0.0.1:9092.
  */
 import { parseArgs } from 'node:util';
-import { Admin, ConnectionError, KafkaError, type CommittedOffset, type GroupDescription } from '@samsa/client';
+import { ConnectionError, KafkaError, type Admin, type CommittedOffset, type GroupDescription } from '@samsa/client';
+import { bootstrapServer, connectAdmin } from '../broker-connection.js';
+import { CommandError } from '../command-error.js';
+import { table } from '../table.js';
 import { UsageError } from '../usage-error.js';
 
 const USAGE = `usage:
@@ -17,7 +20,7 @@ const USAGE = `usage:
         [--execute]          dry run (prints the plan) unless --execute is given
   samsa group delete <group> [<group> ...]
   samsa group delete-offsets <group> --topic T[:P,P...] ...
-common options: --bootstrap-server host:port (default $SAMSA_BOOTSTRAP or 127.0.0.1:9092)
+common options: --bootstrap-server/-b host:port (default $SAMSA_BOOTSTRAP or 127.0.0.1:9092)
 `;
 
 const SUBCOMMANDS = ['list', 'describe', 'reset-offsets', 'delete', 'delete-offsets'];
@@ -31,9 +34,6 @@ interface TopicSelection {
   topic: string;
   partitions: number[] | null;
 }
-
-/** A failure to report on one line with exit code 1 (not a usage mistake). */
-class CommandError extends Error {}
 
 export async function runGroup(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -66,7 +66,7 @@ export async function runGroup(argv: string[]): Promise<number> {
     throw new UsageError(`${(err as Error).message.split('\n')[0].replace(/\.$/, '')}. Run 'samsa group --help'.`);
   }
   const { values, positionals } = parsed;
-  const bootstrap = values['bootstrap-server'] || process.env.SAMSA_BOOTSTRAP || '127.0.0.1:9092';
+  const bootstrap = bootstrapServer(values['bootstrap-server']);
 
   // Validate everything that needs no broker before connecting.
   const groups = sub === 'list' ? [] : positionals;
@@ -91,16 +91,7 @@ export async function runGroup(argv: string[]): Promise<number> {
   }
   if (sub !== 'list' && values.state !== undefined) throw new UsageError(`--state only applies to 'samsa group list'`);
 
-  let admin: Admin;
-  try {
-    admin = await Admin.connect(bootstrap, { clientId: 'samsa-cli', timeoutMs: 15_000 });
-  } catch (err) {
-    if (err instanceof Error) {
-      process.stderr.write(`samsa: ${err.message}. Is a broker running there? Start one with 'npx samsa server' or pass --bootstrap-server host:port.\n`);
-      return 1;
-    }
-    throw err;
-  }
+  const admin: Admin = await connectAdmin(bootstrap);
   try {
     switch (sub) {
       case 'list':
@@ -378,11 +369,4 @@ async function deleteOffsets(admin: Admin, groupId: string, selections: TopicSel
     await admin.deleteOffsets(groupId, topic, partitions);
     process.stdout.write(`Deleted offsets of group '${groupId}' for ${topic} partition${partitions.length > 1 ? 's' : ''} ${partitions.join(',')}.\n`);
   }
-}
-
-/** Left-aligned columns separated by at least two spaces, header first. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] + 2))).join('') + '\n';
-  return [header, ...rows].map(line).join('');
 }

@@ -4,20 +4,17 @@
  * clean-shutdown marker written). Later --set values win over the file.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { Broker, BrokerConfig, ConfigError, parseProperties } from '@samsa/broker';
+import { parseFlags } from '../flags.js';
 import { UsageError } from '../usage-error.js';
 
 export async function runServer(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      set: { type: 'string', multiple: true, short: 's' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }).valueOf() as { values: { config?: string; set?: string[]; help?: boolean } };
+  const { values, positionals } = parseFlags('server', argv, {
+    config: { type: 'string', short: 'c' },
+    set: { type: 'string', multiple: true, short: 's' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (positionals.length > 0) throw new UsageError(`server takes no arguments, got '${positionals[0]}' (a config file goes after --config)`);
   if (values.help) {
     process.stdout.write('usage: samsa server [--config FILE] [--set key=value ...]\n');
     return 0;

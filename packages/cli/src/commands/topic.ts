@@ -3,8 +3,9 @@
  * the Kafka protocol, so it works against any Kafka-compatible broker.
  * Broker address: --bootstrap-server, else $SAMSA_BOOTSTRAP, else 127.0.0.1:9092.
  */
-import { parseArgs } from 'node:util';
-import { Admin, ConnectionError, KafkaError } from '@samsa/client';
+import { KafkaError, type Admin } from '@samsa/client';
+import { bootstrapServer, connectAdmin } from '../broker-connection.js';
+import { parseFlags } from '../flags.js';
 import { UsageError } from '../usage-error.js';
 
 const USAGE = `usage:
@@ -13,7 +14,7 @@ const USAGE = `usage:
   samsa topic describe [<name> ...]
   samsa topic delete <name> [<name> ...]
   samsa topic alter-config <name> [--set key=value ...] [--delete key ...]
-common options: --bootstrap-server host:port (default $SAMSA_BOOTSTRAP or 127.0.0.1:9092)
+common options: --bootstrap-server/-b host:port (default $SAMSA_BOOTSTRAP or 127.0.0.1:9092)
 `;
 
 export async function runTopic(argv: string[]): Promise<number> {
@@ -22,25 +23,15 @@ export async function runTopic(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return sub === undefined ? 2 : 0;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        'bootstrap-server': { type: 'string', short: 'b' },
-        partitions: { type: 'string', short: 'p' },
-        'replication-factor': { type: 'string', short: 'r' },
-        config: { type: 'string', multiple: true },
-        set: { type: 'string', multiple: true },
-        delete: { type: 'string', multiple: true },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. Run 'samsa topic --help'.`);
-  }
-  const { values, positionals } = parsed;
-  const bootstrap = values['bootstrap-server'] ?? process.env.SAMSA_BOOTSTRAP ?? '127.0.0.1:9092';
+  const { values, positionals } = parseFlags('topic', rest, {
+    'bootstrap-server': { type: 'string', short: 'b' },
+    partitions: { type: 'string', short: 'p' },
+    'replication-factor': { type: 'string', short: 'r' },
+    config: { type: 'string', multiple: true },
+    set: { type: 'string', multiple: true },
+    delete: { type: 'string', multiple: true },
+  });
+  const bootstrap = bootstrapServer(values['bootstrap-server']);
   const needName = (): string => {
     if (positionals.length === 0) throw new UsageError(`topic ${sub} needs a topic name, e.g. 'samsa topic ${sub} orders'`);
     return positionals[0];
@@ -62,17 +53,17 @@ export async function runTopic(argv: string[]): Promise<number> {
   if (!['create', 'list', 'describe', 'delete', 'alter-config'].includes(sub)) {
     throw new UsageError(`unknown topic command '${sub}'. Run 'samsa topic --help'.`);
   }
-
-  let admin: Admin;
-  try {
-    admin = await Admin.connect(bootstrap, { clientId: 'samsa-cli', timeoutMs: 15_000 });
-  } catch (err) {
-    if (err instanceof ConnectionError || err instanceof Error) {
-      process.stderr.write(`samsa: ${err.message}. Is a broker running there? Start one with 'npx samsa server' or pass --bootstrap-server host:port.\n`);
-      return 1;
-    }
-    throw err;
+  // Usage mistakes are reported before connecting (exit code 2 even with no broker running).
+  if (sub === 'create' || sub === 'delete' || sub === 'alter-config') needName();
+  intOption('partitions', values.partitions);
+  intOption('replication-factor', values['replication-factor']);
+  pairs('config', values.config);
+  pairs('set', values.set);
+  if (sub === 'alter-config' && (values.set ?? []).length === 0 && (values.delete ?? []).length === 0) {
+    throw new UsageError('alter-config needs --set key=value or --delete key');
   }
+
+  const admin: Admin = await connectAdmin(bootstrap);
   try {
     switch (sub) {
       case 'create': {
