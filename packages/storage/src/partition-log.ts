@@ -1005,6 +1005,9 @@ export class PartitionLog {
    * on its open file, which is closed when they release it. Resolves false
    * without calling `install` when retention, DeleteRecords, truncation or
    * close changed those segments meanwhile. Runs in the mutation queue.
+   * The aborted-transaction index is then reloaded from the `.txnindex`
+   * files: the cleaned segment's holds only the entries whose markers it
+   * kept, so reads see what a restart would.
    */
   replaceSegments(sources: readonly LogSegment[], install: () => Promise<LogSegment>): Promise<boolean> {
     return this.#enqueue(async () => {
@@ -1019,6 +1022,7 @@ export class PartitionLog {
       this.#segments = [...segs.slice(0, at), seg, ...segs.slice(at + sources.length)];
       // close(), not delete(): the first source's paths now name the cleaned files.
       for (const s of sources) await s.close();
+      this.#txnIndex = await TxnIndex.load(this.#fs, this.dir, this.#segments.map((s) => s.baseOffset));
       this.#checkInvariants();
       return true;
     });

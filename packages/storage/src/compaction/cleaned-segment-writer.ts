@@ -9,8 +9,11 @@
  *   <base>.timeindex.cleaned  time index, same rule, plus the final entry a
  *                             sealed segment gets
  *   <base>.txnindex.cleaned   the aborted transactions whose markers the
- *                             merged sources held (txn-index.ts format),
- *                             written with fsync, only when there are any
+ *                             cleaned segment keeps (txn-index.ts format),
+ *                             written with fsync; always, empty when there
+ *                             are none, so that a recovery finishing the
+ *                             swap can tell "already moved into place" from
+ *                             "none" and never keeps <base>'s old entries
  *
  * `<base>` is the base offset of the first source segment: the cleaned
  * segment covers the same offsets as the sources together. Indexes are not
@@ -109,9 +112,9 @@ export class CleanedSegmentWriter {
   }
 
   /**
-   * Writes what is buffered, fdatasyncs the log, writes both indexes and,
-   * when `abortedTxns` is not empty, the transaction index (fsynced: unlike
-   * the other indexes it cannot be rebuilt for sealed segments), all as
+   * Writes what is buffered, fdatasyncs the log, writes both indexes and the
+   * transaction index of `abortedTxns` (fsynced, even when empty: unlike the
+   * other indexes it cannot be rebuilt for sealed segments), all as
    * `.cleaned` files. Closes the log file.
    */
   async finish(abortedTxns: readonly AbortedTxn[]): Promise<CleanedSegmentInfo> {
@@ -124,9 +127,7 @@ export class CleanedSegmentWriter {
     const base = this.baseOffset;
     await this.#fs.writeFileAtomic(segmentFilePath(this.#dir, base, '.index') + CLEANED_SUFFIX, this.#offsetIndex.serialize(), { sync: false });
     await this.#fs.writeFileAtomic(segmentFilePath(this.#dir, base, '.timeindex') + CLEANED_SUFFIX, this.#timeIndex.serialize(), { sync: false });
-    if (abortedTxns.length > 0) {
-      await this.#fs.writeFileAtomic(txnIndexPath(this.#dir, base) + CLEANED_SUFFIX, encodeTxnIndexEntries(abortedTxns), { sync: true });
-    }
+    await this.#fs.writeFileAtomic(txnIndexPath(this.#dir, base) + CLEANED_SUFFIX, encodeTxnIndexEntries(abortedTxns), { sync: true });
     return { baseOffset: base, size: this.#size, nextOffset: this.#nextOffset, batches: this.#batches };
   }
 

@@ -5,8 +5,8 @@
  *
  * Loop: pick the partition most in need of cleaning (cleaning-decision.ts:
  * overdue by max.compaction.lag.ms or dirtier than min.cleanable.dirty.ratio,
- * dirtiest first; else one whose kept tombstones reached their delete
- * horizon), clean it (log-cleaner.ts), and look again at once; when there is
+ * dirtiest first; else one whose kept tombstones or transaction markers
+ * reached their delete horizon), clean it (log-cleaner.ts), and look again at once; when there is
  * nothing to clean, wait log.cleaner.backoff.ms. One partition is cleaned at
  * a time (log.cleaner.threads has no effect).
  *
@@ -22,9 +22,10 @@
  * Per-partition state lives here, keyed by the PartitionLog object (a
  * deleted and recreated partition starts afresh): the cleaner checkpoint
  * (read from its file once), the earliest delete horizon of the tombstones
- * the last clean kept, and the failure marks. The horizon is only known in
- * memory: after a restart, tombstones already stamped go at the next clean
- * the dirty ratio triggers rather than at their horizon.
+ * and markers the last clean kept, and the failure marks. The horizon is
+ * only known in memory: after a restart, tombstones and markers already
+ * stamped go at the next clean the dirty ratio triggers rather than at their
+ * horizon.
  */
 import type { Clock } from '../clock.js';
 import type { Fs } from '../fs.js';

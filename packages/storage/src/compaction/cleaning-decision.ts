@@ -17,10 +17,15 @@
  *                              the first dirty sealed segment whose largest
  *                              timestamp is within the lag of now,
  *                          rounded down to the base of the segment holding it
+ *                          (but not below firstDirtyOffset: a checkpoint
+ *                          inside a segment then gives an empty range, and
+ *                          the clean rewrites that segment leaving every
+ *                          batch at or past the last stable offset as it
+ *                          is, batch-filter.ts)
  *
  * Bytes: `cleanBytes` = sizes of segments starting below firstDirtyOffset,
- * `dirtyBytes` = sizes of segments overlapping [firstDirty, firstUncleanable),
- * dirty ratio = dirty / (clean + dirty).
+ * `dirtyBytes` = sizes of segments overlapping [firstDirty, firstUncleanable)
+ * (none when that range is empty), dirty ratio = dirty / (clean + dirty).
  *
  * max.compaction.lag.ms: `compactionDelayMs` is how long the oldest dirty
  * record (first batch timestamp of the earliest dirty sealed segment) has
@@ -128,7 +133,9 @@ export function cleanableRange(segs: readonly CleanableSegment[], p: CleanablePa
     const s = segs[i];
     if (s.baseOffset < firstDirty) cleanBytes += s.size;
     const end = i + 1 < segs.length ? segs[i + 1].baseOffset : p.logEndOffset;
-    if (end > from && s.baseOffset < firstUncleanable) dirtyBytes += s.size;
+    // An empty range (firstUncleanable = firstDirty, e.g. a log start or checkpoint inside the
+    // segment holding the LSO) has no dirty bytes, or it would be cleaned again and again for nothing.
+    if (firstUncleanable > firstDirty && end > from && s.baseOffset < firstUncleanable) dirtyBytes += s.size;
     if (i < segs.length - 1 && end > firstDirty && s.firstBatchTimestamp > 0 && s.firstBatchTimestamp < earliestDirtyTimestamp) {
       earliestDirtyTimestamp = s.firstBatchTimestamp;
     }

@@ -17,6 +17,17 @@
  *      the group's files are dropped and the clean stops, unharmed.
  *   4. Checkpoint: the end offset becomes the next first dirty offset.
  *
+ * Transactions (rules in batch-filter.ts): the aborted transactions are read
+ * from the log's index once, at the start. Step 1 maps the records of plain
+ * and committed transactional batches and skips aborted ones and markers
+ * (noting each producer's last marker). Step 3 walks every cleaned segment
+ * from the first in offset order with one CleanedTransactions, so a marker
+ * knows whether any batch of its transaction was kept in this or an earlier
+ * group; a cleaned segment's `.txnindex` holds the aborted transactions whose
+ * markers it kept, and the log reloads its in-memory index at the swap, so
+ * reads and a restart see the same entries. Batches at or past the last
+ * stable offset (read once, at the start) are left as they are.
+ *
  * Only sealed segments are read, never the active one, and nothing is
  * written to the log's own files until the swap, which runs in the log's
  * mutation queue; appends and reads go on during steps 1-3. Each read pins
@@ -30,8 +41,9 @@ import { InvariantError } from '../invariant.js';
 import { compactionSettings } from '../log-config.js';
 import type { PartitionLog } from '../partition-log.js';
 import type { LogSegment } from '../segment.js';
-import { filterBatch, recordsArea, type BatchFilterContext } from './batch-filter.js';
+import { filterBatch, recordsArea, type ActiveProducer, type BatchFilterContext } from './batch-filter.js';
 import { CleanedSegmentWriter } from './cleaned-segment-writer.js';
+import { CleanedTransactions } from './cleaned-transactions.js';
 import type { CleanableRange, CleaningReason } from './cleaning-decision.js';
 import { writeCleanerCheckpoint } from './cleaner-checkpoint.js';
 import { KeyOffsetMap } from './key-offset-map.js';
@@ -72,7 +84,7 @@ export interface CleanResult {
   bytesWritten: number;
   recordsRead: number;
   recordsKept: number;
-  /** Earliest delete horizon of the tombstones kept, or -1 (the next 'delete-horizon' clean is due then). */
+  /** Earliest delete horizon of the tombstones and markers kept, or -1 (the next 'delete-horizon' clean is due then). */
   earliestTombstoneHorizon: number;
   /** Keys in the map. */
   keysMapped: number;
@@ -142,6 +154,10 @@ export class LogCleaner {
       const segs = log.segmentsForCleaning();
       const sealed = segs.slice(0, -1);
       const { firstDirtyOffset, firstUncleanableOffset } = range;
+      const lastStableOffset = log.lastStableOffset;
+      const transactions = new CleanedTransactions(log.abortedTransactions(0, Number.MAX_SAFE_INTEGER));
+      /** Producer id → offset of its last marker in the mapped range. */
+      const lastMarkers = new Map<number, number>();
       // 1. The key map over the dirty segments.
       const map = new KeyOffsetMap(this.#dedupeBufferBytes(), { loadFactor: this.#loadFactor(), expectedEntries: Math.max(0, firstUncleanableOffset - firstDirtyOffset) });
       map.updateLatestOffset(firstDirtyOffset - 1);
@@ -149,7 +165,7 @@ export class LogCleaner {
       for (const seg of sealed) {
         if (seg.nextOffset <= firstDirtyOffset) continue;
         if (seg.baseOffset >= firstUncleanableOffset) break;
-        full = await this.#mapSegment(seg, firstDirtyOffset, firstUncleanableOffset, map, result, check);
+        full = await this.#mapSegment(seg, firstDirtyOffset, firstUncleanableOffset, map, transactions, lastMarkers, result, check);
         if (full) break;
       }
       // Mapped the whole range: it covers the offsets up to its end, gaps left by earlier cleans included.
@@ -172,12 +188,22 @@ export class LogCleaner {
         toClean.map((seg) => ({ seg, baseOffset: seg.baseOffset, size: seg.size, offsetIndexEntries: seg.offsetIndex.entries, timeIndexEntries: seg.timeIndex.entries })),
         { segmentBytes: c.segmentBytes, segmentIndexBytes: c.segmentIndexBytes, endOffset: groupsEnd },
       );
-      const lastDataOffsetOfProducer = new Map<number, number>();
+      const producers = new Map<number, ActiveProducer>();
       for (const e of log.producerState.entries()) {
-        const last = e.batches[e.batches.length - 1];
-        if (last !== undefined) lastDataOffsetOfProducer.set(e.producerId, last.lastOffset);
+        producers.set(e.producerId, {
+          producerEpoch: e.producerEpoch,
+          lastDataOffset: e.batches[e.batches.length - 1]?.lastOffset ?? -1,
+          lastMappedMarkerOffset: lastMarkers.get(e.producerId) ?? -1,
+        });
       }
-      const ctx: BatchFilterContext = { map, nowMs: this.#clock.nowMs(), deleteRetentionMs: compactionSettings(c).deleteRetentionMs, lastDataOffsetOfProducer };
+      const ctx: BatchFilterContext = {
+        map,
+        nowMs: this.#clock.nowMs(),
+        deleteRetentionMs: compactionSettings(c).deleteRetentionMs,
+        lastStableOffset,
+        producers,
+        transactions,
+      };
       // 3. Clean and swap in each group.
       for (let g = 0; g < groups.length; g++) {
         const group = groups[g].map((x) => x.seg);
@@ -200,19 +226,32 @@ export class LogCleaner {
   }
 
   /**
-   * Adds the keys of `seg`'s records in [from, to) to `map`, batch by batch.
+   * Adds the keys of `seg`'s records in [from, to) to `map`, batch by batch:
+   * plain and committed transactional batches; aborted ones never enter the
+   * map (a read_committed consumer never sees them, so they must not remove
+   * what it does see). Notes each producer's last marker in `lastMarkers`.
    * Returns true when the map filled up (it then covers up to the last whole
    * record it took).
    */
-  async #mapSegment(seg: LogSegment, from: number, to: number, map: KeyOffsetMap, result: CleanResult, check: () => void): Promise<boolean> {
+  async #mapSegment(
+    seg: LogSegment,
+    from: number,
+    to: number,
+    map: KeyOffsetMap,
+    transactions: CleanedTransactions,
+    lastMarkers: Map<number, number>,
+    result: CleanResult,
+    check: () => void,
+  ): Promise<boolean> {
     let full = false;
     await this.#forEachBatch(seg, Math.max(from, seg.baseOffset), result, async (batch, h) => {
       check();
       if (h.baseOffset >= to) return false;
       const lastOffset = h.lastOffset;
       if (lastOffset < from) return true;
-      // TODO(transactions): map committed transactional records; skip aborted ones (batch-filter.ts).
-      if (!h.isControl && !h.isTransactional && h.recordCount > 0) {
+      if (h.isControl) {
+        if (h.producerId >= 0) lastMarkers.set(h.producerId, h.baseOffset);
+      } else if (h.recordCount > 0 && !(h.isTransactional && transactions.isAborted(h.producerId, h.baseOffset))) {
         // A corrupt batch must not put garbage keys in the map (they could match a real key).
         if (h.computeCrc() !== h.crc) throw new RecordFormatError(`record batch at offset ${h.baseOffset} of segment ${seg.baseOffset} fails its CRC`);
         const { data, from: start, to: end } = await recordsArea(batch, h);
@@ -238,6 +277,8 @@ export class LogCleaner {
     const c = log.config;
     const indexCfg = { indexIntervalBytes: c.indexIntervalBytes, segmentIndexBytes: c.segmentIndexBytes };
     const writer = await CleanedSegmentWriter.create(this.#fs, log.dir, base, indexCfg);
+    /** Offsets of the markers this group drops: their aborted-transaction entries go with them. */
+    const droppedMarkers = new Set<number>();
     let installing = false;
     try {
       for (const seg of group) {
@@ -249,6 +290,7 @@ export class LogCleaner {
           if (out.tombstoneHorizon >= 0 && (result.earliestTombstoneHorizon < 0 || out.tombstoneHorizon < result.earliestTombstoneHorizon)) {
             result.earliestTombstoneHorizon = out.tombstoneHorizon;
           }
+          if (out.bytes === null && h.isControl) droppedMarkers.add(h.baseOffset);
           if (out.bytes !== null) {
             const oh = out.unchanged ? h : new RecordBatchHeader(out.bytes, 0);
             await writer.append(out.bytes, oh.lastOffset, oh.maxTimestamp);
@@ -258,7 +300,8 @@ export class LogCleaner {
           return true;
         });
       }
-      const aborted = log.abortedTransactions(base, groupEnd).filter((t) => t.lastOffset >= base && t.lastOffset < groupEnd);
+      // The entries of the ABORT markers this group keeps (an entry lives with its marker's segment).
+      const aborted = log.abortedTransactions(base, groupEnd).filter((t) => t.lastOffset >= base && t.lastOffset < groupEnd && !droppedMarkers.has(t.lastOffset));
       await writer.finish(aborted);
       check();
       let mtimeMs = 0;

@@ -6,9 +6,10 @@
  * Files, with X the base offset of the first source segment (20 digits) and
  * S the other sources (base offsets above X):
  *
- *   X.log.cleaned, X.index.cleaned, X.timeindex.cleaned[, X.txnindex.cleaned]
+ *   X.log.cleaned, X.index.cleaned, X.timeindex.cleaned, X.txnindex.cleaned
  *       written by cleaned-segment-writer.ts; the log is fdatasynced and the
- *       txnindex fsynced before step 1
+ *       txnindex (empty when the cleaned segment keeps no aborted
+ *       transaction) fsynced before step 1
  *   X.*.swap
  *       the same files once the swap is committed
  *
@@ -20,9 +21,9 @@
  *      The rename of the .log is the commit point.            probe 'compaction.swap.committed'
  *   2. unlink every file of each S (.log, .index, .timeindex, .txnindex).
  *                                                             probe 'compaction.swap.sources-deleted'
- *   3. rename X.{index,timeindex,txnindex}.swap -> X.* (unlink X.txnindex
- *      when the cleaned segment has none), then X.log.swap -> X.log, fsync
- *      the directory.                                         probe 'compaction.swap.renamed'
+ *   3. rename X.{index,timeindex,txnindex}.swap -> X.* (then unlink
+ *      X.txnindex if it is empty), then X.log.swap -> X.log, fsync the
+ *      directory.                                             probe 'compaction.swap.renamed'
  *   4. open X as a segment (indexes loaded, tail scanned).
  *
  * The old segment objects stay readable throughout: their fds are open, and
@@ -44,8 +45,10 @@
  *
  * When finishing, an index whose .swap is gone was either renamed already or
  * belongs to the old X.log; it cannot be told which, so X.index and
- * X.timeindex are then deleted and rebuilt from the log on open (a missing
- * X.txnindex.swap means step 3 already renamed it, or there was none).
+ * X.timeindex are then deleted and rebuilt from the log on open. A missing
+ * X.txnindex.swap means step 3 already handled it: the cleaner always writes
+ * one, because X's old entries may name markers the clean removed, and those
+ * must not come back.
  * Sources beyond L are kept: they can only lie beyond L if cleaning removed
  * all of their records, so what they still hold are records that later ones
  * supersede; keeping them is a less compacted log, not a wrong one (Kafka
@@ -102,8 +105,12 @@ async function renameSwapIntoPlace(fs: Fs, dir: string, base: number, opts: { re
     if (await exists(fs, path + SWAP_SUFFIX)) await fs.rename(path + SWAP_SUFFIX, path);
     else if (opts.recovering) await fs.unlink(path); // cannot tell old from new: rebuilt on open
   }
-  if (await exists(fs, p.txnindex + SWAP_SUFFIX)) await fs.rename(p.txnindex + SWAP_SUFFIX, p.txnindex);
-  else if (!opts.recovering) await fs.unlink(p.txnindex);
+  const txnSwap = await fs.stat(p.txnindex + SWAP_SUFFIX);
+  if (txnSwap !== null) {
+    // The rename replaces X's old entries atomically; an empty file (no entries) then goes too.
+    await fs.rename(p.txnindex + SWAP_SUFFIX, p.txnindex);
+    if (txnSwap.size === 0) await fs.unlink(p.txnindex);
+  }
   await fs.rename(p.log + SWAP_SUFFIX, p.log);
   await fs.fsyncDir(dir);
 }

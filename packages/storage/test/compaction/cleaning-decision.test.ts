@@ -45,6 +45,15 @@ test('the last stable offset and min.compaction.lag.ms stop the cleanable range 
   assert.deepEqual([r.firstDirtyOffset, r.firstUncleanableOffset, r.dirtyBytes], [30, 30, 0]);
 });
 
+test('a first dirty offset inside the segment holding the last stable offset gives an empty range with no dirty bytes', () => {
+  // DeleteRecords (log start 25) or a clean whose map filled (checkpoint 25), with an open transaction at 27.
+  for (const p of [{ logStartOffset: 25 }, { checkpoint: 25 }]) {
+    const r = cleanableRange(segs(5), params({ ...p, lastStableOffset: 27 }));
+    assert.deepEqual([r.firstDirtyOffset, r.firstUncleanableOffset, r.dirtyBytes, r.dirtyRatio], [25, 25, 0, 0], JSON.stringify(p));
+    assert.equal(decideCleaning(true, r, 0, false), null, 'nothing to clean until the transaction ends');
+  }
+});
+
 test('max.compaction.lag.ms: the delay counts from the first batch of the earliest dirty sealed segment', () => {
   const old = segs(5, { ts: (i) => NOW - 10_000 + i });
   assert.equal(cleanableRange(old, params({ maxCompactionLagMs: 4000 })).compactionDelayMs, 6000);
