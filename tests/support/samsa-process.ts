@@ -77,10 +77,15 @@ export async function startSamsa(options: SamsaOptions = {}): Promise<SamsaProce
     const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     trackChild(proc);
+    // Only this process's output counts: after a restart the log still holds
+    // the previous run's "listening" line.
     let listening = false;
+    let ownOutput = '';
     const onData = (chunk: Buffer): void => {
       log.append(chunk);
-      if (!listening && log.text().includes(`listening on 127.0.0.1:${port}`)) listening = true;
+      if (listening) return;
+      ownOutput += chunk.toString('utf8');
+      if (ownOutput.includes(`listening on 127.0.0.1:${port}`)) listening = true;
     };
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);

@@ -765,13 +765,20 @@ export class PartitionLog {
             for (const r of run) if (r.prepared !== null && r.prepared.duplicateOf === null) parts.push({ buf: r.p.buf, batches: r.prepared.infos });
             await active.appendMany(parts, now);
             const completed = producers.commit();
-            if (this.#hwFollowsLeo) this.#highWatermark = next;
+            // Aborted ranges enter the in-memory index in the same tick as the
+            // LSO and high watermark move, so no read_committed fetch can see
+            // an aborted record without its AbortedTransactions entry.
+            const aborted: AbortedTxn[] = [];
             for (const txn of completed) {
               if (!txn.aborted) continue;
               const firstUnstable = this.#producers.firstUnstableOffset();
               const lastStableOffset = firstUnstable >= 0 ? firstUnstable : txn.lastOffset + 1;
-              await this.#txnIndex.append(active.baseOffset, { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset });
+              const entry = { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset };
+              this.#txnIndex.remember(entry);
+              aborted.push(entry);
             }
+            if (this.#hwFollowsLeo) this.#highWatermark = next;
+            for (const entry of aborted) await this.#txnIndex.persist(active.baseOffset, entry);
             this.#checkInvariants();
             this.#unflushedMessages += next - firstOffset;
             if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();

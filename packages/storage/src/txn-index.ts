@@ -131,6 +131,21 @@ export class TxnIndex {
 
   /** Appends an entry for the ABORT marker in the segment at `segmentBaseOffset`. */
   async append(segmentBaseOffset: number, e: AbortedTxn): Promise<void> {
+    this.remember(e);
+    await this.persist(segmentBaseOffset, e);
+  }
+
+  /**
+   * Makes an entry visible to `collect` at once. The log calls this before it
+   * moves the high watermark past the ABORT marker: a read_committed fetch
+   * that can see the aborted records must also see them listed as aborted.
+   */
+  remember(e: AbortedTxn): void {
+    this.#entries.push(e);
+  }
+
+  /** Writes an entry already `remember`ed to its segment's file (no fsync; recovery rebuilds it). */
+  async persist(segmentBaseOffset: number, e: AbortedTxn): Promise<void> {
     const path = txnIndexPath(this.#dir, segmentBaseOffset);
     const f = await this.#fs.open(path);
     try {
@@ -138,7 +153,6 @@ export class TxnIndex {
     } finally {
       await f.close();
     }
-    this.#entries.push(e);
   }
 
   /**

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { encodeControlRecordBatch, encodeRecordBatchSync, ErrorCode } from '@samsa/protocol';
 import { ManualClock } from '../src/clock.js';
 import { StorageError } from '../src/errors.js';
+import { nodeFs, type Fs } from '../src/fs.js';
 import { defaultLogConfig, type LogConfig } from '../src/log-config.js';
 import { PartitionLog } from '../src/partition-log.js';
 import { decodeTxnIndexEntries, encodeTxnIndexEntries } from '../src/txn-index.js';
@@ -153,4 +154,41 @@ test('the txnindex format round-trips and a damaged tail is ignored', () => {
   const bad = Buffer.from(bytes);
   bad.writeInt16BE(7, 34);
   assert.deepEqual(decodeTxnIndexEntries(bad), entries.slice(0, 1));
+});
+
+test('an aborted range is listed before the last stable offset passes its ABORT marker, even while its index file is written', async () => {
+  const { dir, cleanup } = await makeTempDir();
+  // Holds the .txnindex file open until released, so the test can look at the
+  // log while the entry is being written, as a concurrent fetch would.
+  let reached!: () => void;
+  const atIndexWrite = new Promise<void>((r) => (reached = r));
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const fs: Fs = {
+    ...nodeFs,
+    open: async (path) => {
+      if (path.endsWith('.txnindex')) {
+        reached();
+        await released;
+      }
+      return nodeFs.open(path);
+    },
+  };
+  const log = await PartitionLog.open({ dir, topic: 'txn', partition: 0, config: defaultLogConfig, clock: new ManualClock(), fs });
+  try {
+    await log.append(txnBatch(7, 0, 0)); // 0-1
+    const abort = log.appendMarker(marker(7, 0, true)); // 2
+    await atIndexWrite;
+    const lso = log.lastStableOffset;
+    const listed = log.abortedTransactions(0, lso);
+    assert.ok(lso <= 0 || listed.some((e) => e.producerId === 7 && e.firstOffset === 0), `LSO ${lso} exposes offsets 0-1, listed aborted: ${JSON.stringify(listed)}`);
+    release();
+    await abort;
+    assert.equal(log.lastStableOffset, 3);
+    assert.deepEqual(log.abortedTransactions(0, 3), [{ producerId: 7, firstOffset: 0, lastOffset: 2, lastStableOffset: 3 }]);
+  } finally {
+    release();
+    await log.close().catch(() => undefined);
+    await cleanup();
+  }
 });
