@@ -14,6 +14,7 @@
 import { runServer } from './commands/server.js';
 import { runTopic } from './commands/topic.js';
 import { runGroup } from './commands/group.js';
+import { runConsume } from './commands/consume.js';
 import { runProduce } from './commands/produce.js';
 import { runPerf } from './commands/perf.js';
 import { runCluster } from './commands/cluster.js';
@@ -48,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'group':
       case 'groups':
         return await runGroup(rest);
+      case 'consume':
+        return await runConsume(rest);
       case 'produce':
         return await runProduce(rest);
       case 'perf':

@@ -7,12 +7,19 @@
  *   await producer.send({ topic: 'orders', messages: [{ key: 'k', value: 'v' }] });
  *   await producer.disconnect();
  *
+ *   const consumer = kafka.consumer({ groupId: 'billing' });
+ *   await consumer.connect();
+ *   await consumer.subscribe({ topics: ['orders'] });
+ *   await consumer.run({ eachMessage: async ({ message }) => { ... } });
+ *
  * A `Kafka` holds configuration only; each producer or admin client it
  * creates has its own connections.
  */
 import { Admin } from './admin.js';
 import { bootstrapList, parseHostPort } from './broker-address.js';
 import { ClientError } from './client-error.js';
+import { Consumer } from './consumer/consumer.js';
+import type { ConsumerOptions } from './consumer/consumer-options.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Producer, type ProducerOptions } from './producer/producer.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
@@ -27,13 +34,13 @@ export interface KafkaConfig {
   connectionTimeoutMs?: number;
   /** Bound on waiting for any response [30000]. */
   requestTimeoutMs?: number;
-  /** Default retry policy of producers ({@link RetryOptions}). */
+  /** Default retry policy of producers and consumers ({@link RetryOptions}). */
   retry?: RetryOptions;
   /** Where warnings and debug output go [stderr for warn and error]. */
   logger?: Logger;
 }
 
-/** Client configuration and the factory of producers and admin clients. */
+/** Client configuration and the factory of producers, consumers and admin clients. */
 export class Kafka {
   readonly #clientId: string;
   readonly #brokers: string[];
@@ -62,9 +69,24 @@ export class Kafka {
     this.#logger = config.logger ?? consoleLogger;
   }
 
-  /** A new producer (not connected yet). */
+  /** A new producer (not connected yet); with `transactionalId` it is transactional (`producer.transaction()`, see docs/client.md). */
   producer(options: ProducerOptions = {}): Producer {
     return new Producer(
+      {
+        clientId: this.#clientId,
+        brokers: this.#brokers,
+        connectionTimeoutMs: this.#connectionTimeoutMs,
+        requestTimeoutMs: this.#requestTimeoutMs,
+        retry: this.#retry,
+        logger: this.#logger,
+      },
+      options,
+    );
+  }
+
+  /** A new consumer (not connected yet); see docs/client.md. */
+  consumer(options: ConsumerOptions = {}): Consumer {
+    return new Consumer(
       {
         clientId: this.#clientId,
         brokers: this.#brokers,

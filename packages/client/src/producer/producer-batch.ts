@@ -16,6 +16,7 @@
  * Compression therefore never runs twice for one batch.
  */
 import {
+  ATTR_TRANSACTIONAL_MASK,
   ATTRIBUTES_OFFSET,
   BASE_SEQUENCE_OFFSET,
   CRC_OFFSET,
@@ -164,12 +165,15 @@ export class ProducerBatch {
   }
 
   /**
-   * Writes producer id, epoch and base sequence into the encoded header and
-   * recomputes the CRC (which covers everything from the attributes on).
+   * Writes producer id, epoch, base sequence and the transactional flag into
+   * the encoded header and recomputes the CRC (which covers everything from
+   * the attributes on).
    */
-  stamp(producerId: number, producerEpoch: number, baseSequence: number, generation: number): void {
+  stamp(producerId: number, producerEpoch: number, baseSequence: number, generation: number, transactional = false): void {
     const buf = this.buffer;
     if (buf === null) throw new Error('stamp before encode');
+    const attributes = buf.readInt16BE(ATTRIBUTES_OFFSET);
+    buf.writeInt16BE(transactional ? attributes | ATTR_TRANSACTIONAL_MASK : attributes & ~ATTR_TRANSACTIONAL_MASK, ATTRIBUTES_OFFSET);
     buf.writeBigInt64BE(BigInt(producerId), PRODUCER_ID_OFFSET);
     buf.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
     buf.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);

@@ -23,7 +23,13 @@
  *
  * Fallback: when the broker we ask does not list InitProducerId in
  * ApiVersions, the producer warns through the logger and continues without
- * idempotence. Samsa's broker does not implement InitProducerId yet.
+ * idempotence.
+ *
+ * Transactional producers: the TransactionManager owns the identity. It gets
+ * it from the transaction coordinator and hands it over with
+ * {@link ProducerIdentity.adopt}; a reset request is passed to its
+ * `onSequenceLost` instead (the epoch can only change when the transaction
+ * is aborted), and the sender never acquires an identity itself.
  */
 import { InitProducerIdApi, ErrorCode } from '@samsa/protocol';
 import type { Cluster } from '../cluster/cluster.js';
@@ -54,12 +60,21 @@ export class ProducerIdentity {
   #failures = 0;
   #nextAttemptAtMs = 0;
 
-  constructor(enabled: boolean, cluster: Cluster, retry: RetryPolicy, logger: Logger, random: () => number) {
+  readonly #onSequenceLost: ((reason: string) => void) | null;
+
+  /** With `onSequenceLost`, the identity is transactional (see the top of this file). */
+  constructor(enabled: boolean, cluster: Cluster, retry: RetryPolicy, logger: Logger, random: () => number, onSequenceLost?: (reason: string) => void) {
     this.#state = enabled ? 'resetting' : 'disabled';
     this.#cluster = cluster;
     this.#retry = retry;
     this.#logger = logger;
     this.#random = random;
+    this.#onSequenceLost = onSequenceLost ?? null;
+  }
+
+  /** True when a TransactionManager owns this identity. */
+  get transactional(): boolean {
+    return this.#onSequenceLost !== null;
   }
 
   get state(): IdentityState {
@@ -85,7 +100,7 @@ export class ProducerIdentity {
 
   /** Whether a reset is waiting to start (no acquisition running). */
   get needsAcquire(): boolean {
-    return this.#state === 'resetting' && !this.#acquiring;
+    return this.#state === 'resetting' && !this.#acquiring && this.#onSequenceLost === null;
   }
 
   /** Earliest time of the next acquisition attempt after failures. */
@@ -98,7 +113,7 @@ export class ProducerIdentity {
    * non-retriable error (e.g. CLUSTER_AUTHORIZATION_FAILED) is thrown.
    */
   async init(): Promise<void> {
-    if (this.#state === 'disabled') return;
+    if (this.#state === 'disabled' || this.#onSequenceLost !== null) return;
     let attempt = 0;
     for (;;) {
       try {
@@ -114,9 +129,25 @@ export class ProducerIdentity {
 
   /** Asks for a new identity (no-op when disabled or already resetting). */
   requestReset(reason: string): void {
+    if (this.#onSequenceLost !== null) {
+      this.#onSequenceLost(reason);
+      return;
+    }
     if (this.#state !== 'ready') return;
     this.#logger.warn('resetting the idempotent producer id', { reason, producerId: this.#producerId, producerEpoch: this.#producerEpoch });
     this.#state = 'resetting';
+  }
+
+  /**
+   * Takes an identity obtained elsewhere (a transactional producer's
+   * InitProducerId): a new generation, so every partition starts again at
+   * sequence 0.
+   */
+  adopt(producerId: number, producerEpoch: number): void {
+    this.#producerId = producerId;
+    this.#producerEpoch = producerEpoch;
+    this.#generation++;
+    this.#state = 'ready';
   }
 
   /**

@@ -1,14 +1,14 @@
 /**
  * The producer: kafkajs' shape (`connect`, `send`, `sendBatch`,
- * `disconnect`) on top of batching per partition, compression, retries and,
- * by default, idempotence.
+ * `disconnect`, `transaction`) on top of batching per partition,
+ * compression, retries and, by default, idempotence.
  *
  * A send validates every message first (nothing is sent when one is
  * invalid), waits for the metadata of its topics, picks each record's
  * partition, appends the records to their partitions' batches and resolves
  * once all of them were acknowledged. See record-accumulator.ts (batching),
- * sender.ts (requests, retries, ordering) and producer-identity.ts
- * (idempotence).
+ * sender.ts (requests, retries, ordering), producer-identity.ts
+ * (idempotence) and transaction-manager.ts (transactions).
  */
 import { CompressionCodec } from '@samsa/protocol';
 import { Cluster, type TopicMetadata } from '../cluster/cluster.js';
@@ -22,6 +22,9 @@ import { DefaultPartitioner, type BatchAwarePartitioner, type Partitioner, type 
 import { RecordAccumulator } from './record-accumulator.js';
 import { SendOperation } from './send-operation.js';
 import { MAX_IN_FLIGHT_IDEMPOTENT, Sender } from './sender.js';
+import { Transaction } from './transaction.js';
+import type { TransactionError } from './transaction-error.js';
+import { TransactionManager } from './transaction-manager.js';
 
 /** Options of `kafka.producer()`. Defaults in brackets. */
 export interface ProducerOptions {
@@ -63,6 +66,21 @@ export interface ProducerOptions {
   metadataMaxAgeMs?: number;
   /** Source of randomness (sticky partitioner, retry jitter), for reproducible tests [Math.random]. */
   random?: () => number;
+  /**
+   * Makes the producer transactional: records are sent in transactions
+   * (`producer.transaction()`) that commit or abort as a whole. Implies
+   * idempotence (so acks -1, at most 5 requests in flight, retries > 0);
+   * `idempotent: false` or conflicting options are a config error. A newer
+   * producer with the same id fences this one. See docs/client.md.
+   */
+  transactionalId?: string;
+  /**
+   * How long the transaction coordinator lets a transaction stay open before
+   * it aborts it (and fences this producer) [60000]; the broker caps it with
+   * transaction.max.timeout.ms. Also bounds how long one coordinator request
+   * is retried.
+   */
+  transactionTimeoutMs?: number;
 }
 
 /** One topic's messages of a send. */
@@ -100,6 +118,8 @@ export interface ProducerClientConfig {
 
 interface Settings {
   idempotent: boolean;
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
   acks: Acks;
   compression: CompressionCodec;
   lingerMs: number;
@@ -120,6 +140,8 @@ interface Session {
   accumulator: RecordAccumulator;
   sender: Sender;
   identity: ProducerIdentity;
+  /** The transaction state machine of a transactional producer, else null. */
+  transactions: TransactionManager | null;
 }
 
 function partitionerInput(topic: string, md: TopicMetadata, r: PendingRecord): PartitionerInput {
@@ -154,9 +176,19 @@ function settingsOf(client: ProducerClientConfig, o: ProducerOptions): Settings 
   if (maxInFlightRequests > MAX_IN_FLIGHT_IDEMPOTENT) conflicts.push(`maxInFlightRequests is ${maxInFlightRequests} (idempotence allows at most ${MAX_IN_FLIGHT_IDEMPOTENT})`);
   if (retry.retries === 0) conflicts.push('retry.retries is 0 (idempotence needs retries)');
   if (o.idempotent === true && conflicts.length > 0) throw invalid(`idempotent: true conflicts with other options: ${conflicts.join('; ')}`);
+  const transactionalId = o.transactionalId ?? null;
+  if (transactionalId !== null) {
+    if (typeof transactionalId !== 'string' || transactionalId === '') throw invalid(`transactionalId must be a non-empty string, got ${JSON.stringify(transactionalId)}`);
+    if (o.idempotent === false) throw invalid('transactionalId needs idempotence: remove idempotent: false');
+    if (conflicts.length > 0) throw invalid(`transactionalId needs idempotence, which conflicts with other options: ${conflicts.join('; ')}`);
+  } else if (o.transactionTimeoutMs !== undefined) {
+    throw invalid('transactionTimeoutMs needs a transactionalId');
+  }
   const requestTimeoutMs = positiveInt('requestTimeoutMs', o.requestTimeoutMs, client.requestTimeoutMs);
   return {
-    idempotent: o.idempotent ?? conflicts.length === 0,
+    idempotent: transactionalId !== null || (o.idempotent ?? conflicts.length === 0),
+    transactionalId,
+    transactionTimeoutMs: positiveInt('transactionTimeoutMs', o.transactionTimeoutMs, 60_000),
     acks,
     compression: toCodec(o.compression, CompressionCodec.None),
     lingerMs: positiveInt('lingerMs', o.lingerMs, 0, 0),
@@ -183,6 +215,8 @@ export class Producer {
   readonly #partitioner: Partitioner | BatchAwarePartitioner;
   readonly #random: () => number;
   #session: Session | null = null;
+  /** Set once a transactional producer failed fatally (fenced, ...): it stays unusable. */
+  #fatal: TransactionError | null = null;
   #connecting: Promise<void> | null = null;
   #disconnecting: Promise<void> | null = null;
   /** Sends called but not yet appended (waiting for metadata or buffer room). */
@@ -205,8 +239,20 @@ export class Producer {
     return this.#session === null ? this.#settings.idempotent : this.#session.identity.idempotent;
   }
 
-  /** Connects to the cluster and, if idempotent, gets a producer id. */
+  /** Whether the producer was created with a `transactionalId`. */
+  get transactional(): boolean {
+    return this.#settings.transactionalId !== null;
+  }
+
+  /**
+   * Connects to the cluster and, if idempotent, gets a producer id; a
+   * transactional producer gets it from its transaction coordinator
+   * (FindCoordinator, InitProducerId), which also aborts a transaction a
+   * previous producer with the same id left open and fences that producer.
+   * Rejects with the fatal TransactionError once the producer failed fatally.
+   */
   async connect(): Promise<void> {
+    if (this.#fatal !== null) throw this.#fatal;
     if (this.#session !== null) return;
     if (this.#disconnecting !== null) await this.#disconnecting;
     this.#connecting ??= this.#connect().finally(() => {
@@ -229,7 +275,37 @@ export class Producer {
       metadataMaxAgeMs: s.metadataMaxAgeMs,
       random: this.#random,
     });
-    const identity = new ProducerIdentity(s.idempotent, cluster, s.retry, this.#client.logger, this.#random);
+    let transactions: TransactionManager | null = null;
+    const identity = new ProducerIdentity(
+      s.idempotent,
+      cluster,
+      s.retry,
+      this.#client.logger,
+      this.#random,
+      s.transactionalId === null ? undefined : (reason: string) => transactions?.sequenceLost(reason),
+    );
+    // Its callbacks, like the accumulator's, run only after `sender` exists.
+    if (s.transactionalId !== null) {
+      transactions = new TransactionManager({
+        transactionalId: s.transactionalId,
+        transactionTimeoutMs: s.transactionTimeoutMs,
+        cluster,
+        identity,
+        clientId: this.#client.clientId,
+        connectionTimeoutMs: this.#client.connectionTimeoutMs,
+        requestTimeoutMs: s.requestTimeoutMs,
+        retry: s.retry,
+        logger: this.#client.logger,
+        random: this.#random,
+        now,
+        flush: () => this.flush(),
+        wake: () => sender.schedule(),
+        onFatal: (err) => {
+          this.#fatal ??= err;
+        },
+      });
+    }
+    const txn = transactions;
     // The accumulator's callbacks run only after `sender` exists (encoding starts at the first send).
     const accumulator = new RecordAccumulator({
       batchSize: s.batchSize,
@@ -251,16 +327,35 @@ export class Producer {
       logger: this.#client.logger,
       now,
       random: this.#random,
+      transactions: txn,
     });
     try {
       await cluster.connect();
-      await identity.init();
+      if (txn !== null) await txn.initialize();
+      else await identity.init();
     } catch (err) {
+      txn?.close();
       cluster.close();
       throw err;
     }
     cluster.onChange(() => sender.schedule());
-    this.#session = { cluster, accumulator, sender, identity };
+    this.#session = { cluster, accumulator, sender, identity, transactions: txn };
+  }
+
+  /**
+   * Starts a transaction (transactional producers only; one at a time) and
+   * returns its handle: `send`, `sendBatch`, `sendOffsets`, `commit`,
+   * `abort`, `isActive`. Rejects with TransactionError SAMSA_ERR_TXN_STATE
+   * while another transaction is active, SAMSA_ERR_TXN_FATAL once the
+   * producer failed fatally.
+   */
+  async transaction(): Promise<Transaction> {
+    if (this.#fatal !== null) throw this.#fatal;
+    const session = this.#activeSession();
+    const txn = session.transactions;
+    if (txn === null) throw invalid('transaction() needs a producer created with a transactionalId');
+    const number = txn.begin();
+    return new Transaction(number, txn, { sendBatch: (input, transaction) => this.#send(input, transaction, txn) });
   }
 
   /** Sends messages to one topic; resolves once all are acknowledged (see {@link RecordMetadata}). */
@@ -271,18 +366,38 @@ export class Producer {
     return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], acks: record.acks, compression: record.compression });
   }
 
-  /** Sends messages to several topics as one operation. */
+  /**
+   * Sends messages to several topics as one operation. On a transactional
+   * producer the messages join the active transaction (and the call is
+   * refused when none is active).
+   */
   sendBatch(input: SendBatchInput): Promise<RecordMetadata[]> {
+    return this.#send(input, null, null);
+  }
+
+  /**
+   * `transaction`: the number of the transaction the send belongs to (null:
+   * the active one, if any); `owner`: the TransactionManager that started it.
+   */
+  #send(input: SendBatchInput, transaction: number | null, owner: TransactionManager | null): Promise<RecordMetadata[]> {
     const op = new SendOperation();
-    const queued = this.#sendBatch(input, op).catch((err: unknown) => op.abort(err));
+    const queued = this.#sendBatch(input, op, transaction, owner).catch((err: unknown) => op.abort(err));
     // disconnect() waits for sends that were called before it to be queued, then flushes them.
     this.#queueing.add(queued);
     void queued.finally(() => this.#queueing.delete(queued));
     return op.promise;
   }
 
-  async #sendBatch(input: SendBatchInput, op: SendOperation): Promise<void> {
+  async #sendBatch(input: SendBatchInput, op: SendOperation, transaction: number | null, owner: TransactionManager | null): Promise<void> {
+    if (this.#fatal !== null) throw this.#fatal;
+    // A transaction of an earlier connection: its (closed) manager refuses.
+    if (owner !== null && owner !== this.#session?.transactions) {
+      owner.sendable(transaction);
+      throw new ClientError('SAMSA_ERR_NOT_CONNECTED', 'this transaction belongs to an earlier connection of the producer');
+    }
     const session = this.#activeSession();
+    const txn = session.transactions;
+    const txnNumber = txn === null ? -1 : txn.sendable(transaction);
     if (input === null || typeof input !== 'object' || !Array.isArray(input.topicMessages)) {
       throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', 'sendBatch() takes { topicMessages: [{ topic, messages }] }');
     }
@@ -338,6 +453,8 @@ export class Producer {
     const wait = session.accumulator.waitForRoom(totalBytes);
     if (wait !== undefined) await wait;
     if (this.#session !== session) throw new ClientError('SAMSA_ERR_NOT_CONNECTED', 'the producer disconnected before the messages were queued');
+    // The transaction may have failed or ended while this send waited.
+    if (txn !== null) txn.assertAppendable(txnNumber);
     // From here on everything is synchronous: the records of one send stay together.
     const acc = session.accumulator;
     for (const w of planned) {
@@ -345,6 +462,8 @@ export class Producer {
         const partition = m.partition >= 0 ? m.partition : this.#stickyOrKeyed(partitionerInput(w.topic, w.md, m.record), m.bytes, acks, compression, acc);
         const { batch, segment, isNew } = acc.append(w.topic, partition, m.record, m.bytes, acks, compression, op);
         op.appended(batch, segment, isNew);
+        // A new segment is this send's first record in the batch: at most once per partition and batch.
+        if (txn !== null && isNew) txn.addPartition(w.topic, partition);
       }
     }
     session.sender.schedule();
@@ -381,7 +500,10 @@ export class Producer {
 
   /**
    * Stops taking sends, delivers what is buffered (each record still bounded
-   * by the delivery timeout), then closes the connections.
+   * by the delivery timeout), then closes the connections. A running commit
+   * or abort is waited for; a transaction still open is left to the
+   * coordinator, which aborts it after transactionTimeoutMs or when a
+   * producer with the same transactional id connects.
    */
   disconnect(): Promise<void> {
     if (this.#disconnecting !== null) return this.#disconnecting;
@@ -390,8 +512,10 @@ export class Producer {
     this.#disconnecting = (async () => {
       try {
         while (this.#queueing.size > 0) await Promise.allSettled([...this.#queueing]);
+        if (session.transactions !== null) await session.transactions.idle();
         await this.flush();
       } finally {
+        session.transactions?.close();
         session.sender.close();
         session.cluster.close();
         this.#session = null;

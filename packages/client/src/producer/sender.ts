@@ -39,6 +39,22 @@
  * also resets the identity (see ProducerIdentity). Without idempotence,
  * a batch sent after a failed one may already be written when the failed
  * one is retried: use `maxInFlightRequests: 1` for strict order then.
+ *
+ * Transactions (a {@link TransactionGate}, the TransactionManager): Produce
+ * requests carry the transactional id and batches the transactional flag; a
+ * partition sends nothing until AddPartitionsToTxn added it to the
+ * transaction; a batch that fails for good fails the transaction. Changes to
+ * the table above while the gate reports a failure (transaction failed,
+ * aborting, or fatally broken):
+ *
+ *   situation                                  | transactional producer
+ *   -------------------------------------------+------------------------------------------
+ *   batches not sent yet (queued or open)      | fail at once with the gate's failure
+ *   failed batch, whatever the error           | fail (no retry)
+ *   sequence error of b = F (first row above)  | fail, also without a gate failure: the
+ *                                              | epoch changes only when the transaction is
+ *                                              | aborted (ProducerIdentity passes the reset
+ *                                              | on); the batches after F then fail too
  */
 import { CompressionCodec, ErrorCode, ProduceApi, ZERO_UUID, type ProduceResponse } from '@samsa/protocol';
 import type { Cluster } from '../cluster/cluster.js';
@@ -77,6 +93,20 @@ const METADATA_ERRORS = new Set<number>([
 /** Errors meaning the broker does not accept this producer's sequence state. */
 const SEQUENCE_ERRORS = new Set<number>([ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, ErrorCode.UNKNOWN_PRODUCER_ID, ErrorCode.INVALID_PRODUCER_EPOCH]);
 
+/**
+ * What the sender asks of a transactional producer's TransactionManager
+ * (see the top of this file).
+ */
+export interface TransactionGate {
+  readonly transactionalId: string;
+  /** Whether AddPartitionsToTxn added the partition to the ongoing transaction. */
+  isPartitionAdded(topic: string, partition: number): boolean;
+  /** While non-null, unsent batches fail with this and nothing is retried. */
+  readonly failure: Error | null;
+  /** A batch failed for good: the transaction cannot be committed. */
+  batchFailed(error: Error): void;
+}
+
 /** Settings of a {@link Sender}. */
 export interface SenderOptions {
   cluster: Cluster;
@@ -90,6 +120,8 @@ export interface SenderOptions {
   logger: Logger;
   now: () => number;
   random: () => number;
+  /** The transactional producer's TransactionManager; null otherwise. */
+  transactions?: TransactionGate | null;
 }
 
 interface NodeState {
@@ -104,6 +136,7 @@ export class Sender {
   readonly #acc: RecordAccumulator;
   readonly #cluster: Cluster;
   readonly #identity: ProducerIdentity;
+  readonly #txn: TransactionGate | null;
   readonly #nodes = new Map<number, NodeState>();
   #requestsInFlight = 0;
   #scheduled = false;
@@ -118,6 +151,7 @@ export class Sender {
     this.#acc = opts.accumulator;
     this.#cluster = opts.cluster;
     this.#identity = opts.identity;
+    this.#txn = opts.transactions ?? null;
   }
 
   /** Produce requests awaiting an answer, over all brokers. */
@@ -170,14 +204,19 @@ export class Sender {
       else wakeAtMs = identity.nextAttemptAtMs;
     }
 
+    const txn = this.#txn;
+    const txnFailure = txn === null ? null : txn.failure;
     const byNode = new Map<number, PartitionQueue[]>();
     for (const q of this.#acc.active) {
+      if (txnFailure !== null) this.#failUnsent(q, txnFailure);
       if (q.inFlight === 0 && q.failed.length === 0) wakeAtMs = Math.min(wakeAtMs, this.#expire(q, now));
       if (q.idle) {
         this.#acc.active.delete(q);
         continue;
       }
       if (blocked || q.failed.length > 0) continue;
+      // The TransactionManager wakes the sender when AddPartitionsToTxn succeeded.
+      if (txn !== null && !txn.isPartitionAdded(q.topic, q.partition)) continue;
       const head = q.queue.length > 0 ? q.queue[0] : q.open;
       if (head === null) continue;
       if (head === q.open && !this.#lingerDone(head, now)) {
@@ -272,7 +311,7 @@ export class Sender {
       q.generation = id.generation;
       q.nextSequence = 0;
     }
-    batch.stamp(id.producerId, id.producerEpoch, q.nextSequence, id.generation);
+    batch.stamp(id.producerId, id.producerEpoch, q.nextSequence, id.generation, this.#txn !== null);
     q.nextSequence = incrementSequence(q.nextSequence, batch.recordCount);
     return true;
   }
@@ -303,7 +342,7 @@ export class Sender {
       list.push({ index: b.partition, records: b.buffer as Buffer });
     }
     const request = {
-      transactionalId: null,
+      transactionalId: this.#txn === null ? null : this.#txn.transactionalId,
       acks,
       timeoutMs: this.#o.requestTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, topicId: ZERO_UUID, partitionData })),
@@ -393,16 +432,24 @@ export class Sender {
     const first = failed[0];
     const retry: ProducerBatch[] = [];
     let reset: string | null = null;
+    const txn = this.#txn;
     for (const b of failed) {
       const err = b.lastError as Error;
       if (isMetadataError(err)) q.metadataAfter = Math.max(q.metadataAfter, this.#cluster.refreshesStarted);
       let retriable = isRetriableError(err);
       const stamped = identity.idempotent && b.producerId >= 0 && b.generation === identity.generation;
       if (stamped && err instanceof KafkaError && SEQUENCE_ERRORS.has(err.code)) {
-        retriable = true;
-        if (b === first) reset ??= `${err.type} on ${b.topic}-${b.partition}`;
-        else b.attempts--;
+        if (b === first) {
+          reset ??= `${err.type} on ${b.topic}-${b.partition}`;
+          // In a transaction the epoch changes only with the abort: the transaction is lost.
+          retriable = txn === null;
+        } else {
+          retriable = true;
+          b.attempts--;
+        }
       }
+      // Failing F for good (below) fails the transaction, and with it the batches after F.
+      if (txn !== null && txn.failure !== null) retriable = false;
       if (retriable && b.attempts <= this.#o.retry.retries && now < b.deadlineMs) {
         b.state = 'ready';
         retry.push(b);
@@ -431,10 +478,20 @@ export class Sender {
     batch.fail(error);
     this.#acc.release(batch);
     this.#o.logger.debug('batch failed', { topic: q.topic, partition: q.partition, records: batch.recordCount, error });
+    this.#txn?.batchFailed(error);
     if (!stamped) return null;
     const why = `a batch of ${q.topic}-${q.partition} failed: ${error.message}`;
     if (resetNow) identity.requestReset(why);
     return why;
+  }
+
+  /** Fails every batch of `q` not sent yet (queued, open, or waiting to be retried): the transaction failed. */
+  #failUnsent(q: PartitionQueue, error: Error): void {
+    if (q.open !== null) {
+      q.queue.push(q.open);
+      q.open = null;
+    }
+    while (q.queue.length > 0) this.#failForGood(q, q.queue.shift() as ProducerBatch, error);
   }
 
   /** Fails batches of an idle partition whose delivery timeout passed; returns the next deadline. */
