@@ -1,6 +1,7 @@
 // `samsa consume` and `samsa perf consume` against an in-process broker: start positions
 // (beginning, offset, timestamp, end), one partition, text and JSON output (keys, headers,
-// bytes that are not UTF-8), a group that resumes where the previous run stopped, and one-line
+// bytes that are not UTF-8), text output as raw bytes (what `samsa produce` wrote from a file
+// reads back as the file), a group that resumes where the previous run stopped, and one-line
 // errors with exit codes for bad flags, missing topics and unreachable brokers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -77,6 +78,36 @@ test('samsa consume: start positions, partitions, text and json output', { timeo
   assert.equal(tail.code, 0, tail.stderr);
   assert.equal(tail.stdout, '');
   assert.equal(tail.stderr, 'Processed a total of 0 messages\n');
+});
+
+test('samsa consume text output is the raw value bytes: what samsa produce read reads back identically', { timeout: 120_000 }, async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const b = ['--bootstrap-server', broker.bootstrap];
+  assert.equal((await samsa(['topic', 'create', 'raw', '--partitions', '1', ...b])).code, 0);
+  // Invalid UTF-8, a lone surrogate's encoding, \r, NUL, empty lines, multi-byte UTF-8, and a line of every byte but \n.
+  const file = Buffer.concat([
+    Buffer.from([0xff, 0xfe, 0x80, 0x0a]),
+    Buffer.from('crlf line\r\n'),
+    Buffer.from([0xed, 0xa0, 0x80, 0x00, 0x0a]),
+    Buffer.from('\n\n'),
+    Buffer.from('caf\u00e9 \u{1f600}\n'),
+    Buffer.from([...Array(256).keys()].filter((x) => x !== 0x0a)),
+    Buffer.from('\n'),
+  ]);
+  const lineCount = file.filter((x) => x === 0x0a).length;
+  const produced = await samsa(['produce', '-t', 'raw', ...b], { input: file });
+  assert.equal(produced.code, 0, produced.stderr);
+  const back = await samsa(['consume', '-t', 'raw', '--from-beginning', '-n', String(lineCount), ...b]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.equal(back.stderr, `Processed a total of ${lineCount} messages\n`);
+  assert.ok(back.stdoutBytes.equals(file), `byte-identical: got ${back.stdoutBytes.toString('hex')}`);
+
+  // A null value is the line "null" (as kafka-console-consumer.sh prints it).
+  await produce(broker.bootstrap, 'raw', [{ key: 'k', value: null }]);
+  const tombstone = await samsa(['consume', '-t', 'raw', '--offset', String(lineCount), '-n', '1', ...b]);
+  assert.equal(tombstone.code, 0, tombstone.stderr);
+  assert.equal(tombstone.stdout, 'null\n');
 });
 
 test('samsa consume --group: commits what it printed; the next run resumes after it', { timeout: 120_000 }, async (t) => {

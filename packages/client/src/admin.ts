@@ -2,11 +2,16 @@
  * Admin operations over the wire protocol. Topic, config and group listing
  * requests go to the bootstrap broker (the controller in single-node mode);
  * group and transaction requests go to the key's coordinator
- * (FindCoordinator), DescribeProducers and DeleteRecords to each partition's
- * leader (Metadata), and ListTransactions to every broker, as Kafka's admin
- * client does. Routing through the cluster layer the producer uses
- * (cluster/cluster.ts, with its retries and metadata cache) is still to do:
- * requests here are not retried.
+ * (FindCoordinator), ListOffsets, DescribeProducers and DeleteRecords to each
+ * partition's leader (Metadata), and ListTransactions to every broker, as
+ * Kafka's admin client does. Every request is sent at the highest version
+ * both sides serve (some capped, see the constants); a request the broker
+ * does not serve is refused before it is sent with KafkaError
+ * UNSUPPORTED_VERSION (librdkafka's mock cluster serves only Metadata,
+ * ListOffsets, FindCoordinator, OffsetCommit and OffsetFetch of these).
+ * Routing through the cluster layer the producer uses (cluster/cluster.ts,
+ * with its retries and metadata cache) is still to do: requests here are not
+ * retried.
  */
 import {
   CreateTopicsApi,
@@ -29,6 +34,9 @@ import {
   OffsetCommitApi,
   OffsetDeleteApi,
   OffsetFetchApi,
+  ProtocolDecodeError,
+  type AnyApiDescriptor,
+  type ApiDescriptor,
   type CreateTopicsRequest,
   type DeleteTopicsRequest,
   type DescribeConfigsRequest,
@@ -39,7 +47,7 @@ import {
 import { bootstrapList, parseHostPort } from './broker-address.js';
 import { ClientError } from './client-error.js';
 import { Connection, type ConnectionOptions } from './connection.js';
-import { KafkaError } from './kafka-error.js';
+import { ConnectionError, KafkaError } from './kafka-error.js';
 import { decodeMemberAssignment, type AssignedPartitions } from './group-assignment.js';
 
 export interface TopicSpec {
@@ -247,6 +255,16 @@ const COORDINATOR_KEY_TYPE_TRANSACTION = 1;
 const LIST_OFFSETS_LATEST = -1;
 const LIST_OFFSETS_EARLIEST = -2;
 const ISOLATION_READ_UNCOMMITTED = 0;
+/**
+ * ListOffsets v4+ adds leader epochs, which the admin client does not use,
+ * and librdkafka's mock cluster (2.0.2) writes v4-5 partitions 4 bytes too
+ * long (the leader epoch as an int64), which garbles answers that hold more
+ * than one partition. v1-3 are served by every broker (Kafka 4 dropped v0 only).
+ */
+const LIST_OFFSETS_MAX_VERSION = 3;
+/** OffsetFetch v10 and OffsetCommit v10 address topics by id; the admin client names them. */
+const OFFSET_FETCH_MAX_VERSION = 9;
+const OFFSET_COMMIT_MAX_VERSION = 9;
 
 /** Topic, config, offset and group administration (`kafka.admin()` or `Admin.connect()`). */
 export class Admin {
@@ -313,7 +331,7 @@ export class Admin {
       timeoutMs: opts.timeoutMs ?? 30_000,
       validateOnly: opts.validateOnly ?? false,
     };
-    const res = await this.#conn.request(CreateTopicsApi, req);
+    const res = await send(this.#conn, CreateTopicsApi, req);
     const errors = res.topics.filter((t) => t.errorCode !== 0).map((t) => new KafkaError(t.errorCode, { message: t.errorMessage, apiName: 'CreateTopics', resource: t.name }));
     throwAll(errors);
   }
@@ -324,7 +342,7 @@ export class Admin {
       topicNames: names,
       timeoutMs: opts.timeoutMs ?? 30_000,
     };
-    const res = await this.#conn.request(DeleteTopicsApi, req);
+    const res = await send(this.#conn, DeleteTopicsApi, req);
     throwAll(res.responses.filter((r) => r.errorCode !== 0).map((r) => new KafkaError(r.errorCode, { message: r.errorMessage, apiName: 'DeleteTopics', resource: r.name ?? r.topicId })));
   }
 
@@ -354,7 +372,7 @@ export class Admin {
       includeSynonyms: false,
       includeDocumentation: false,
     };
-    const res = await this.#conn.request(DescribeConfigsApi, req);
+    const res = await send(this.#conn, DescribeConfigsApi, req);
     const r = res.results[0];
     if (r.errorCode !== 0) throw new KafkaError(r.errorCode, { message: r.errorMessage, apiName: 'DescribeConfigs', resource: name });
     return r.configs.map((c) => ({ name: c.name, value: c.value, source: c.configSource, readOnly: c.readOnly, isSensitive: c.isSensitive }));
@@ -375,7 +393,7 @@ export class Admin {
       ],
       validateOnly: false,
     };
-    const res = await this.#conn.request(IncrementalAlterConfigsApi, req);
+    const res = await send(this.#conn, IncrementalAlterConfigsApi, req);
     throwAll(res.responses.filter((r) => r.errorCode !== 0).map((r) => new KafkaError(r.errorCode, { message: r.errorMessage, apiName: 'IncrementalAlterConfigs', resource: r.resourceName })));
   }
 
@@ -385,7 +403,7 @@ export class Admin {
    * older than that report no state, so none of their groups is filtered out.
    */
   async listGroups(states: string[] = []): Promise<GroupListing[]> {
-    const res = await this.#conn.request(ListGroupsApi, { statesFilter: states, typesFilter: [] });
+    const res = await send(this.#conn, ListGroupsApi, { statesFilter: states, typesFilter: [] });
     if (res.errorCode !== 0) throw new KafkaError(res.errorCode, { apiName: 'ListGroups' });
     const wanted = new Set(states.map((s) => s.toLowerCase()));
     return res.groups
@@ -399,7 +417,7 @@ export class Admin {
     const out: GroupDescription[] = [];
     for (const groupId of groupIds) {
       const { conn, coordinator } = await this.#coordinatorFor(groupId);
-      const res = await conn.request(DescribeGroupsApi, { groups: [groupId], includeAuthorizedOperations: false });
+      const res = await send(conn, DescribeGroupsApi, { groups: [groupId], includeAuthorizedOperations: false });
       const g = res.groups.find((x) => x.groupId === groupId) ?? res.groups[0];
       if (!g) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, { message: 'the DescribeGroups response has no group', apiName: 'DescribeGroups', resource: `group ${groupId}` });
       if (g.errorCode !== 0) throw new KafkaError(g.errorCode, { message: g.errorMessage, apiName: 'DescribeGroups', resource: `group ${groupId}` });
@@ -422,34 +440,67 @@ export class Admin {
   }
 
   /**
-   * The group's committed offsets, sorted by topic and partition; only the
-   * topics named when `topics` is given. Partitions without a commit are left out.
+   * The group's committed offsets, sorted by topic and partition; partitions
+   * without a commit are left out.
+   *
+   * With `topics`, the partitions of those topics are asked for by name
+   * (their count from Metadata first), which every broker serves at every
+   * version; topics the broker does not know have no offsets to return.
+   * Without, one OffsetFetch asks for every topic of the group (null topics,
+   * v2+). A broker with only v0-1, or whose answer to that form does not
+   * decode (librdkafka's mock cluster echoes the null back), gives KafkaError
+   * UNSUPPORTED_VERSION: name the topics there.
    */
   async fetchOffsets(groupId: string, topics?: string[]): Promise<CommittedOffset[]> {
+    if (topics !== undefined && topics.length === 0) return [];
+    let wanted: Array<{ name: string; partitionIndexes: number[] }> | null = null;
+    if (topics !== undefined) {
+      const res = await this.#metadata([...new Set(topics)]);
+      wanted = res.topics
+        .filter((t) => t.errorCode === 0 && t.name !== null && t.partitions.length > 0)
+        .map((t) => ({ name: t.name ?? '', partitionIndexes: t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b) }));
+      if (wanted.length === 0) return [];
+    }
     const { conn } = await this.#coordinatorFor(groupId);
-    // topics = null asks for every commit of the group; filtering here avoids
-    // having to list each topic's partitions first (v0-7 need them).
-    const res = await conn.request(OffsetFetchApi, {
-      groupId,
-      topics: null,
-      groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }],
-      requireStable: false,
-    });
+    const version =
+      wanted === null
+        ? versionFor(conn, OffsetFetchApi, { minVersion: 2, maxVersion: OFFSET_FETCH_MAX_VERSION, needs: `fetching every offset of group ${groupId} (name its topics instead)` })
+        : versionFor(conn, OffsetFetchApi, { maxVersion: OFFSET_FETCH_MAX_VERSION });
+    let res;
+    try {
+      res = await conn.send(OffsetFetchApi, version, {
+        groupId,
+        topics: wanted,
+        groups: [{ groupId, memberId: null, memberEpoch: -1, topics: wanted?.map((t) => ({ ...t, topicId: ZERO_UUID })) ?? null }],
+        requireStable: false,
+      });
+    } catch (err) {
+      if (wanted !== null || !(err instanceof ProtocolDecodeError)) throw err;
+      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, {
+        message: `broker ${conn.host}:${conn.port} answered OffsetFetch v${version} for every topic of the group with a response that does not decode (${err.message}): it does not serve that form; name the topics`,
+        apiName: 'OffsetFetch',
+        apiKey: OffsetFetchApi.apiKey,
+        apiVersion: version,
+        resource: `group ${groupId}`,
+        cause: err,
+      });
+    }
     let errorCode = res.errorCode;
     let found: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; metadata: string | null; errorCode: number }[] }[] = res.topics;
-    if (res.groups.length > 0) {
+    if (version >= 8) {
       const g = res.groups.find((x) => x.groupId === groupId) ?? res.groups[0];
+      if (g === undefined) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, { message: 'the OffsetFetch response has no group', apiName: 'OffsetFetch', resource: `group ${groupId}` });
       errorCode = g.errorCode;
       found = g.topics;
     }
-    if (errorCode !== 0) throw new KafkaError(errorCode, { apiName: 'OffsetFetch', resource: `group ${groupId}` });
-    const wanted = topics ? new Set(topics) : null;
+    if (errorCode !== 0) throw new KafkaError(errorCode, { apiName: 'OffsetFetch', apiVersion: version, resource: `group ${groupId}` });
+    const named = topics === undefined ? null : new Set(topics);
     const out: CommittedOffset[] = [];
     const errors: KafkaError[] = [];
     for (const t of found) {
-      if (wanted && !wanted.has(t.name)) continue;
+      if (named !== null && !named.has(t.name)) continue;
       for (const p of t.partitions) {
-        if (p.errorCode !== 0) errors.push(new KafkaError(p.errorCode, { apiName: 'OffsetFetch', resource: `group ${groupId}, ${t.name}-${p.partitionIndex}` }));
+        if (p.errorCode !== 0) errors.push(new KafkaError(p.errorCode, { apiName: 'OffsetFetch', resource: `group ${groupId}, ${t.name}-${p.partitionIndex}`, topic: t.name, partition: p.partitionIndex }));
         else if (p.committedOffset >= 0) {
           out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.metadata });
         }
@@ -460,29 +511,48 @@ export class Admin {
   }
 
   /**
-   * One offset per partition of `topic` (ListOffsets): the log start offset
-   * ('earliest'), the log end offset ('latest', the high watermark), or the
-   * first offset whose timestamp is at or after `spec` ms (-1 when none).
+   * One offset per partition of `topic` (ListOffsets, asked of each
+   * partition's leader): the log start offset ('earliest'), the log end offset
+   * ('latest', the high watermark), or the first offset whose timestamp is at
+   * or after `spec` ms (-1 when none, with timestamp -1).
    */
   async listOffsets(topic: string, spec: OffsetSpec): Promise<PartitionOffset[]> {
-    const [described] = await this.describeTopics([topic]);
     const timestamp = spec === 'earliest' ? LIST_OFFSETS_EARLIEST : spec === 'latest' ? LIST_OFFSETS_LATEST : spec;
     if (!Number.isSafeInteger(timestamp) || (typeof spec === 'number' && spec < 0)) {
       throw new RangeError(`listOffsets: timestamp must be a non-negative whole number of ms, got ${String(spec)}`);
     }
-    const res = await this.#conn.request(ListOffsetsApi, {
-      replicaId: -1,
-      isolationLevel: ISOLATION_READ_UNCOMMITTED,
-      topics: [{ name: topic, partitions: described.partitions.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 })) }],
-      timeoutMs: 30_000,
-    });
+    const [described] = await this.describeTopics([topic]);
     const out: PartitionOffset[] = [];
     const errors: KafkaError[] = [];
-    for (const t of res.topics) {
-      for (const p of t.partitions) {
-        if (p.errorCode !== 0) errors.push(new KafkaError(p.errorCode, { apiName: 'ListOffsets', resource: `${t.name}-${p.partitionIndex}` }));
-        // v0 answers in oldStyleOffsets.
-        else out.push({ partition: p.partitionIndex, offset: p.oldStyleOffsets.length > 0 ? p.oldStyleOffsets[0] : p.offset, timestamp: p.timestamp });
+    const wanted = described.partitions.map((p) => ({ topic, partition: p.partition }));
+    for (const [leader, topics] of await this.#byLeader(wanted, 'ListOffsets', errors)) {
+      const conn = await this.#connectionTo(leader.host, leader.port);
+      const version = versionFor(conn, ListOffsetsApi, { maxVersion: LIST_OFFSETS_MAX_VERSION });
+      const res = await conn.send(ListOffsetsApi, version, {
+        replicaId: -1,
+        isolationLevel: ISOLATION_READ_UNCOMMITTED,
+        topics: [...topics].map(([name, partitions]) => ({
+          name,
+          partitions: partitions.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 })),
+        })),
+        timeoutMs: 30_000,
+      });
+      const asked = new Set(topics.get(topic));
+      for (const t of res.topics) {
+        for (const p of t.partitions) {
+          if (t.name !== topic || !asked.delete(p.partitionIndex)) {
+            errors.push(new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, { message: `broker ${leader.nodeId} answered ListOffsets v${version} for a partition it was not asked about`, apiName: 'ListOffsets', apiVersion: version, topic: t.name, partition: p.partitionIndex }));
+          } else if (p.errorCode !== 0) {
+            errors.push(new KafkaError(p.errorCode, { apiName: 'ListOffsets', apiVersion: version, topic, partition: p.partitionIndex }));
+          } else {
+            // v0 answers in oldStyleOffsets (empty when no offset matches).
+            const offset = version === 0 ? (p.oldStyleOffsets[0] ?? -1) : p.offset;
+            out.push({ partition: p.partitionIndex, offset, timestamp: version === 0 ? -1 : p.timestamp });
+          }
+        }
+      }
+      for (const partition of asked) {
+        errors.push(new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, { message: `broker ${leader.nodeId} left it out of its ListOffsets answer`, apiName: 'ListOffsets', apiVersion: version, topic, partition }));
       }
     }
     throwAll(errors);
@@ -502,7 +572,7 @@ export class Admin {
       byTopic.set(o.topic, list);
     }
     const { conn } = await this.#coordinatorFor(groupId);
-    const res = await conn.request(OffsetCommitApi, {
+    const req = {
       groupId,
       generationIdOrMemberEpoch: -1,
       memberId: '',
@@ -519,11 +589,12 @@ export class Admin {
           committedMetadata: o.metadata ?? '',
         })),
       })),
-    });
+    };
+    const res = await send(conn, OffsetCommitApi, req, { maxVersion: OFFSET_COMMIT_MAX_VERSION });
     const errors: KafkaError[] = [];
     for (const t of res.topics) {
       for (const p of t.partitions) {
-        if (p.errorCode !== 0) errors.push(new KafkaError(p.errorCode, { apiName: 'OffsetCommit', resource: `group ${groupId}, ${t.name}-${p.partitionIndex}` }));
+        if (p.errorCode !== 0) errors.push(new KafkaError(p.errorCode, { apiName: 'OffsetCommit', resource: `group ${groupId}, ${t.name}-${p.partitionIndex}`, topic: t.name, partition: p.partitionIndex }));
       }
     }
     throwAll(errors);
@@ -534,7 +605,7 @@ export class Admin {
     const errors: KafkaError[] = [];
     for (const groupId of groupIds) {
       const { conn } = await this.#coordinatorFor(groupId);
-      const res = await conn.request(DeleteGroupsApi, { groupsNames: [groupId] });
+      const res = await send(conn, DeleteGroupsApi, { groupsNames: [groupId] });
       for (const r of res.results) {
         if (r.errorCode !== 0) errors.push(new KafkaError(r.errorCode, { message: r.errorMessage, apiName: 'DeleteGroups', resource: `group ${r.groupId}` }));
       }
@@ -545,7 +616,7 @@ export class Admin {
   /** Deletes the group's committed offsets for some partitions of a topic (OffsetDelete). */
   async deleteOffsets(groupId: string, topic: string, partitions: number[]): Promise<void> {
     const { conn } = await this.#coordinatorFor(groupId);
-    const res = await conn.request(OffsetDeleteApi, {
+    const res = await send(conn, OffsetDeleteApi, {
       groupId,
       topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }],
     });
@@ -566,7 +637,7 @@ export class Admin {
   async describeCluster(): Promise<ClusterDescription> {
     const conn = this.#conn;
     if (conn.supports(DescribeClusterApi)) {
-      const res = await conn.request(DescribeClusterApi, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false });
+      const res = await send(conn, DescribeClusterApi, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false });
       if (res.errorCode !== 0) throw new KafkaError(res.errorCode, { message: res.errorMessage, apiName: 'DescribeCluster' });
       return {
         clusterId: res.clusterId,
@@ -590,10 +661,7 @@ export class Admin {
     const out: TransactionListing[] = [];
     for (const broker of brokersOf(await this.#metadata([]))) {
       const conn = await this.#connectionTo(broker.host, broker.port);
-      const version = conn.version(ListTransactionsApi);
-      if (minDurationMs >= 0 && version < 1) {
-        throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, { message: `broker ${broker.nodeId} only serves ListTransactions v0, which has no duration filter`, apiName: 'ListTransactions' });
-      }
+      const version = versionFor(conn, ListTransactionsApi, minDurationMs >= 0 ? { minVersion: 1, needs: 'the duration filter (minDurationMs)' } : {});
       const res = await conn.send(ListTransactionsApi, version, {
         stateFilters: filters.states ?? [],
         producerIdFilters: filters.producerIds ?? [],
@@ -629,7 +697,7 @@ export class Admin {
     const found = new Map<string, TransactionDescription>();
     const errors: KafkaError[] = [];
     for (const { conn, coordinatorId, ids } of byCoordinator.values()) {
-      const res = await conn.request(DescribeTransactionsApi, { transactionalIds: ids });
+      const res = await send(conn, DescribeTransactionsApi, { transactionalIds: ids });
       for (const t of res.transactionStates) {
         if (t.errorCode !== 0) {
           errors.push(new KafkaError(t.errorCode, { apiName: 'DescribeTransactions', resource: `transactional id ${t.transactionalId}` }));
@@ -667,7 +735,7 @@ export class Admin {
     const errors: KafkaError[] = [];
     for (const [leader, topics] of await this.#byLeader(topicPartitions, 'DescribeProducers', errors)) {
       const conn = await this.#connectionTo(leader.host, leader.port);
-      const res = await conn.request(DescribeProducersApi, {
+      const res = await send(conn, DescribeProducersApi, {
         topics: [...topics].map(([name, partitions]) => ({ name, partitionIndexes: partitions })),
       });
       for (const t of res.topics) {
@@ -713,7 +781,7 @@ export class Admin {
     const wanted = [...offsets.keys()].map((partition) => ({ topic, partition }));
     for (const [leader, topics] of await this.#byLeader(wanted, 'DeleteRecords', errors)) {
       const conn = await this.#connectionTo(leader.host, leader.port);
-      const res = await conn.request(DeleteRecordsApi, {
+      const res = await send(conn, DeleteRecordsApi, {
         topics: [...topics].map(([name, ps]) => ({ name, partitions: ps.map((partitionIndex) => ({ partitionIndex, offset: offsets.get(partitionIndex) as number })) })),
         timeoutMs: opts.timeoutMs ?? 30_000,
       });
@@ -743,7 +811,7 @@ export class Admin {
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,
     };
-    return this.#conn.request(MetadataApi, req, 12);
+    return send(this.#conn, MetadataApi, req, { maxVersion: 12 });
   }
 
   /**
@@ -785,7 +853,9 @@ export class Admin {
    * coordinator, else one opened (and kept) for it.
    */
   async #coordinatorFor(key: string, keyType = COORDINATOR_KEY_TYPE_GROUP): Promise<{ conn: Connection; coordinator: GroupCoordinator }> {
-    const res = await this.#conn.request(FindCoordinatorApi, { key, keyType, coordinatorKeys: [key] });
+    // v0 has no key type: it would answer with the group coordinator of `key`.
+    const minVersion = keyType === COORDINATOR_KEY_TYPE_GROUP ? undefined : 1;
+    const res = await send(this.#conn, FindCoordinatorApi, { key, keyType, coordinatorKeys: [key] }, { minVersion, needs: 'finding a transaction coordinator' });
     const c = res.coordinators.length > 0 ? res.coordinators[0] : res;
     const what = keyType === COORDINATOR_KEY_TYPE_GROUP ? 'group' : 'transactional id';
     if (c.errorCode !== 0) throw new KafkaError(c.errorCode, { message: c.errorMessage, apiName: 'FindCoordinator', resource: `${what} ${key}` });
@@ -811,6 +881,40 @@ export class Admin {
     });
     return pending;
   }
+}
+
+/** What {@link versionFor} needs to know about an API. */
+type ApiVersionRange = Pick<AnyApiDescriptor, 'apiKey' | 'name' | 'minVersion' | 'maxVersion'>;
+
+/**
+ * The version to send `api` at on `conn`: the highest both sides serve, at
+ * most `maxVersion`, and at least `minVersion` when the request needs a form
+ * older versions lack (`needs` says which). A broker that does not list the
+ * API in ApiVersions, or serves none of those versions, is refused with
+ * KafkaError UNSUPPORTED_VERSION naming the broker and the API, before
+ * anything is sent. Not retriable: asking again will not help (librdkafka's
+ * mock cluster, for one, serves no topic, config or group-listing admin API).
+ */
+function versionFor(conn: Connection, api: ApiVersionRange, opts: { minVersion?: number; maxVersion?: number; needs?: string } = {}): number {
+  const broker = `broker ${conn.host}:${conn.port}`;
+  const refuse = (message: string, cause?: unknown): KafkaError =>
+    new KafkaError(ErrorCode.UNSUPPORTED_VERSION, { message, apiName: api.name, apiKey: api.apiKey, cause });
+  if (!conn.supports(api)) throw refuse(`${broker} does not serve ${api.name} (API key ${api.apiKey} is not in its ApiVersions answer)`);
+  let version: number;
+  try {
+    version = conn.version(api, opts.maxVersion ?? api.maxVersion);
+  } catch (err) {
+    if (err instanceof ConnectionError) throw refuse(`${broker}: ${err.message}`, err);
+    throw err;
+  }
+  const minVersion = opts.minVersion ?? api.minVersion;
+  if (version < minVersion) throw refuse(`${broker} serves ${api.name} up to v${version}; ${opts.needs ?? 'this request'} needs v${minVersion}+`);
+  return version;
+}
+
+/** Sends `msg` at the version {@link versionFor} picks. */
+function send<Req, Res>(conn: Connection, api: ApiDescriptor<Req, Res>, msg: Req, opts: { minVersion?: number; maxVersion?: number; needs?: string } = {}): Promise<Res> {
+  return conn.send(api, versionFor(conn, api, opts), msg);
 }
 
 function sameHost(a: string, b: string): boolean {

@@ -15,6 +15,13 @@
  * (json: topic, partition, offset, timestamp, key, value, headers; bytes
  * that are not UTF-8 as { "base64": ... }).
  *
+ * Text output is the value's bytes as they are (not decoded: `\r`, invalid
+ * UTF-8 and empty values pass through) followed by `\n`, `null` for a null
+ * value, so what `samsa produce` wrote from a file that ends with a newline
+ * reads back as that file byte for byte: from one partition (--partition P,
+ * or a topic of one partition), --from-beginning, --max-messages = its line
+ * count.
+ *
  * Broker address: --bootstrap-server, else $SAMSA_BOOTSTRAP, else 127.0.0.1:9092.
  */
 import { KafkaError, Kafka, type Consumer, type ConsumerMessage, type Logger } from '@samsa/client';
@@ -32,7 +39,7 @@ const USAGE = `usage: samsa consume --topic T [options]
   --group, -g G              join consumer group G: resume from its committed offsets, commit what was printed
   --max-messages, -n N       exit after N records
   --timeout-ms N             exit when no record arrived for N ms
-  --format text|json         text: the value per line (default); json: one object per record
+  --format text|json         text: the value's bytes as they are, then a newline (default); json: one object per record
   --bootstrap-server, -b B   host:port[,host:port...] (default $SAMSA_BOOTSTRAP or 127.0.0.1:9092)
 `;
 
@@ -142,9 +149,12 @@ function jsonBytes(b: Buffer | null): string | { base64: string } | null {
   return Buffer.byteLength(s, 'utf8') === b.length && Buffer.from(s, 'utf8').equals(b) ? s : { base64: b.toString('base64') };
 }
 
-/** One output line for `m`. */
-export function formatMessage(m: ConsumerMessage, format: 'text' | 'json'): string {
-  if (format === 'text') return `${m.value === null ? 'null' : m.value.toString('utf8')}\n`;
+const NEWLINE = Buffer.from('\n');
+const NULL_LINE = Buffer.from('null\n');
+
+/** One output line for `m`: text is the value's raw bytes (never decoded) and a newline. */
+export function formatMessage(m: ConsumerMessage, format: 'text' | 'json'): Buffer | string {
+  if (format === 'text') return m.value === null ? NULL_LINE : Buffer.concat([m.value, NEWLINE], m.value.length + 1);
   return `${JSON.stringify({
     topic: m.topic,
     partition: m.partition,
@@ -158,7 +168,7 @@ export function formatMessage(m: ConsumerMessage, format: 'text' | 'json'): stri
 }
 
 /** Writes to stdout, waiting while the pipe is full (so a slow reader slows the consumer, not memory) unless `stop` aborts. */
-function write(line: string, stop: AbortSignal): Promise<void> {
+function write(line: Buffer | string, stop: AbortSignal): Promise<void> {
   if (process.stdout.write(line) || stop.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
