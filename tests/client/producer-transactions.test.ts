@@ -18,7 +18,7 @@
 // asserting them, so a mock that gains markers is held to the exact checks.
 import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { Admin, KafkaError, TransactionError, type Producer } from '@samsa/client';
+import { Admin, KafkaError, TransactionError, type Consumer, type Producer } from '@samsa/client';
 import { ErrorCode } from '@samsa/protocol';
 import type { PythonConsumeResult } from '../support/clients.js';
 import { fetchTopic, type FetchedTopic } from '../support/fetch-partitions.js';
@@ -28,6 +28,7 @@ import { uniqueTopic, unb64 } from '../support/records.js';
 import { runPython } from '../support/run-python.js';
 import { capturingLogger, samsaKafka, type CapturingLogger } from '../support/samsa-client-driver.js';
 import { startSamsa, type SamsaProcess } from '../support/samsa-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 interface Target {
   name: 'samsa' | 'mock';
@@ -286,6 +287,70 @@ describe('transactions against a Samsa broker', { timeout: 400_000 }, () => {
     await assert.rejects(() => zombie.commit(), (err: unknown) => err instanceof TransactionError && err.code === 'SAMSA_ERR_TXN_ABORTABLE');
     await assert.rejects(() => zombie.abort(), (err: unknown) => err instanceof TransactionError && err.code === 'SAMSA_ERR_TXN_FATAL' && err.fenced);
   });
+});
+
+test('sendOffsets with the consumer’s group metadata (KIP-447): committed as the current member; a stale generation is refused and the transaction aborted', { timeout: 120_000 }, async (t) => {
+  const samsa = await startSamsa();
+  t.after(() => samsa.stop());
+  const admin = await Admin.connect(samsa.bootstrap);
+  t.after(() => admin.close());
+  const topic = uniqueTopic('txn-kip447');
+  await admin.createTopics([{ name: topic, numPartitions: 2 }]);
+  const groupId = `${topic}-group`;
+  const log = capturingLogger();
+  const kafka = samsaKafka(samsa.bootstrap, log);
+  const member = (): Consumer => {
+    const c = kafka.consumer({ groupId, partitionAssigners: ['range'], sessionTimeoutMs: 10_000, heartbeatIntervalMs: 300, maxWaitTimeMs: 200 });
+    t.after(() => c.disconnect());
+    return c;
+  };
+  const committed = async (): Promise<number | undefined> => {
+    const offsets = await admin.fetchOffsets(groupId, [topic]);
+    return offsets.find((o) => o.partition === 0)?.offset;
+  };
+  const producer = samsaKafka(samsa.bootstrap, log).producer({ transactionalId: `${topic}-tx` });
+  t.after(() => producer.disconnect());
+  await producer.connect();
+
+  const a = member();
+  await a.connect();
+  await a.subscribe({ topics: [topic] });
+  await a.run({ autoCommit: false, eachMessage: async () => undefined }); // offsets go with the transactions only
+  await waitFor(() => a.membership() !== null, { timeoutMs: 30_000, message: 'the first member joined' });
+  const stale = a.groupMetadata();
+  assert.equal(stale.groupId, groupId);
+  assert.ok(stale.generationId >= 1 && stale.memberId !== '', `a member's metadata: ${JSON.stringify(stale)}`);
+
+  const first = await producer.transaction();
+  await first.sendOffsets({ consumerGroupMetadata: stale, topics: [{ topic, partitions: [{ partition: 0, offset: 5 }] }] });
+  await first.commit();
+  assert.equal(await committed(), 5, 'offsets sent as the current member are committed');
+
+  // A second member joins: a new generation, so `stale` no longer names the current one.
+  const b = member();
+  await b.connect();
+  await b.subscribe({ topics: [topic] });
+  await b.run({ autoCommit: false, eachMessage: async () => undefined });
+  await waitFor(() => (b.membership()?.generationId ?? -1) > stale.generationId && a.membership()?.generationId === b.membership()?.generationId, {
+    timeoutMs: 30_000,
+    message: 'both members in a new generation',
+  });
+
+  const zombie = await producer.transaction();
+  const refused = (err: unknown): boolean => {
+    const kafkaError = err instanceof KafkaError ? err : err instanceof TransactionError && err.cause instanceof KafkaError ? err.cause : null;
+    return kafkaError !== null && (kafkaError.code === ErrorCode.ILLEGAL_GENERATION || kafkaError.code === ErrorCode.UNKNOWN_MEMBER_ID);
+  };
+  await assert.rejects(() => zombie.sendOffsets({ consumerGroupMetadata: stale, topics: [{ topic, partitions: [{ partition: 0, offset: 7 }] }] }), refused);
+  await assert.rejects(() => zombie.commit(), (err: unknown) => err instanceof TransactionError && err.abortable);
+  await zombie.abort();
+  assert.equal(await committed(), 5, 'the stale member’s offsets are not committed');
+
+  const fresh = await producer.transaction();
+  await fresh.sendOffsets({ consumerGroupMetadata: a.groupMetadata(), topics: [{ topic, partitions: [{ partition: 0, offset: 9 }] }] });
+  await fresh.commit();
+  assert.equal(await committed(), 9, 'the current generation commits again');
+  assert.throws(() => kafka.consumer({}).groupMetadata(), /needs a groupId/);
 });
 
 describe('transactions against librdkafka’s mock cluster', { timeout: 400_000 }, () => {

@@ -30,6 +30,7 @@ export type {
   IsolationLevel,
 } from './consumer/consumer-options.js';
 export type { ConsumerMessage, ConsumerMessageHeaders } from './consumer/consumer-message.js';
+export type { ConsumerGroupMetadata } from './consumer/group-metadata.js';
 export { Batch } from './consumer/batch.js';
 export type { EachMessagePayload, EachBatchPayload, EachMessageHandler, EachBatchHandler } from './consumer/handler-delivery.js';
 export type { TopicPartitions, OffsetCommitInput } from './consumer/topic-partitions.js';

@@ -49,6 +49,7 @@ import { GroupCoordinatorLink } from './group-coordinator-link.js';
 import { GroupMembership } from './group-membership.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './list-offsets.js';
 import { MessageStream } from './message-stream.js';
+import type { ConsumerGroupMetadata } from './group-metadata.js';
 import { OffsetStore, type CommitIdentity, type OffsetToStore } from './offset-store.js';
 import { AssignedPartition } from './partition-state.js';
 import { ReadyQueue } from './ready-queue.js';
@@ -276,6 +277,19 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     const m = this.#session?.membership;
     if (m === undefined || m === null || this.#s.groupId === null || m.generationId < 0) return null;
     return { groupId: this.#s.groupId, memberId: m.memberId, generationId: m.generationId, isLeader: m.isLeader, protocol: m.protocolName };
+  }
+
+  /**
+   * The member's group, generation and ids now, for a transactional
+   * producer's `sendOffsets({ consumerGroupMetadata, topics })` (KIP-447):
+   * offsets sent with an outdated generation are refused, so a consumer that
+   * lost its partitions in a rebalance cannot commit over their new owner.
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    if (this.#s.groupId === null) throw invalid('groupMetadata() needs a groupId: create the consumer with kafka.consumer({ groupId })');
+    const m = this.#session?.membership;
+    const { generationId, memberId } = m !== null && m !== undefined ? m.identity() : { generationId: -1, memberId: '' };
+    return { groupId: this.#s.groupId, generationId, memberId, groupInstanceId: this.#s.groupInstanceId };
   }
 
   /**

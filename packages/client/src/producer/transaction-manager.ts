@@ -69,7 +69,7 @@ import type { RetryPolicy } from '../retry.js';
 import type { ProducerIdentity } from './producer-identity.js';
 import type { TransactionGate } from './sender.js';
 import { TransactionError } from './transaction-error.js';
-import { StepFailure, TransactionRequests, type CoordinatorApi, type PartitionToAdd, type TopicOffsets } from './transaction-requests.js';
+import { StepFailure, TransactionRequests, type CoordinatorApi, type OffsetsMember, type PartitionToAdd, type TopicOffsets } from './transaction-requests.js';
 
 /** See the table at the top of this file. */
 export type TransactionState = 'uninitialized' | 'initializing' | 'ready' | 'inTransaction' | 'committing' | 'aborting' | 'abortableError' | 'fatalError';
@@ -273,13 +273,13 @@ export class TransactionManager implements TransactionGate {
   }
 
   /** AddOffsetsToTxn, then TxnOffsetCommit to the group's coordinator. */
-  sendOffsets(transaction: number, groupId: string, topics: TopicOffsets[]): Promise<void> {
+  sendOffsets(transaction: number, groupId: string, member: OffsetsMember, topics: TopicOffsets[]): Promise<void> {
     try {
       this.#check('send', transaction);
     } catch (err) {
       return Promise.reject(err);
     }
-    const op = this.#sendOffsets(groupId, topics);
+    const op = this.#sendOffsets(groupId, member, topics);
     this.#pendingOps.add(op);
     void op.then(
       () => this.#pendingOps.delete(op),
@@ -510,7 +510,7 @@ export class TransactionManager implements TransactionGate {
     });
   }
 
-  async #sendOffsets(groupId: string, topics: TopicOffsets[]): Promise<void> {
+  async #sendOffsets(groupId: string, member: OffsetsMember, topics: TopicOffsets[]): Promise<void> {
     const hooks = {
       wanted: () => this.#adding(),
       maybeStarted: () => {
@@ -519,7 +519,7 @@ export class TransactionManager implements TransactionGate {
     };
     try {
       await this.#requests.addOffsets(groupId, hooks);
-      await this.#requests.txnOffsetCommit(groupId, topics, hooks);
+      await this.#requests.txnOffsetCommit(groupId, member, topics, hooks);
     } catch (err) {
       if (!(err instanceof StepFailure)) throw err;
       if (err.kind === 'fatal') throw this.#toFatal(err.error, err.api);

@@ -119,6 +119,13 @@ export interface TransactionRequestsOptions {
   now: () => number;
 }
 
+/** The group member the offsets are committed as; generation -1 and '' for none (no fencing). */
+export interface OffsetsMember {
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
 /** Offsets of one topic for sendOffsets. */
 export interface TopicOffsets {
   topic: string;
@@ -264,7 +271,7 @@ export class TransactionRequests {
   }
 
   /** TxnOffsetCommit to the group's coordinator; partitions that failed are retried alone. */
-  async txnOffsetCommit(groupId: string, topics: TopicOffsets[], hooks: RequestHooks): Promise<void> {
+  async txnOffsetCommit(groupId: string, member: OffsetsMember, topics: TopicOffsets[], hooks: RequestHooks): Promise<void> {
     const id = this.#o.identity;
     let remaining = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
     await this.#call(
@@ -278,15 +285,16 @@ export class TransactionRequests {
           if (list === undefined) byTopic.set(r.topic, (list = []));
           list.push({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, committedMetadata: null });
         }
-        // Not a member of the group: generation -1 and no member id (KIP-447 fencing is not used).
+        // v3+ carry the member (KIP-447): the coordinator refuses offsets of an
+        // outdated generation. Generation -1 and '' (no member) skip the check.
         const res = await conn.send(TxnOffsetCommitApi, version, {
           transactionalId: this.#o.transactionalId,
           groupId,
           producerId: id.producerId,
           producerEpoch: id.producerEpoch,
-          generationIdOrMemberEpoch: -1,
-          memberId: '',
-          groupInstanceId: null,
+          generationIdOrMemberEpoch: member.generationId,
+          memberId: member.memberId,
+          groupInstanceId: member.groupInstanceId,
           topics: [...byTopic].map(([name, partitions]) => ({ name, topicId: '', partitions })),
         });
         const answers = new Map<string, number>();

@@ -6,9 +6,11 @@
  * The state machine behind it is transaction-manager.ts.
  */
 import { ClientError } from '../client-error.js';
+import type { ConsumerGroupMetadata } from '../consumer/group-metadata.js';
 import type { RecordMetadata } from './message.js';
 import type { ProducerRecord, SendBatchInput } from './producer.js';
-import type { TopicOffsets, TransactionManager } from './transaction-manager.js';
+import type { TransactionManager } from './transaction-manager.js';
+import type { OffsetsMember, TopicOffsets } from './transaction-requests.js';
 
 /** One partition's offset for {@link SendOffsetsInput}: the next offset the group should read. */
 export interface PartitionOffsetInput {
@@ -17,11 +19,20 @@ export interface PartitionOffsetInput {
   offset: number | string;
 }
 
-/** Argument of `sendOffsets`, as in kafkajs. */
+/**
+ * Argument of `sendOffsets`: kafkajs's `{ consumerGroupId, topics }`, or
+ * `{ consumerGroupMetadata: consumer.groupMetadata(), topics }` as Java's
+ * sendOffsetsToTransaction(offsets, groupMetadata), which lets the group
+ * coordinator fence a consumer that is no longer the partitions' owner
+ * (KIP-447). With both, the group ids must be the same.
+ */
 export interface SendOffsetsInput {
-  consumerGroupId: string;
+  consumerGroupId?: string;
+  consumerGroupMetadata?: ConsumerGroupMetadata;
   topics: Array<{ topic: string; partitions: PartitionOffsetInput[] }>;
 }
+
+const NO_MEMBER: OffsetsMember = { generationId: -1, memberId: '', groupInstanceId: null };
 
 /** What a Transaction needs of its producer. */
 export interface TransactionProducer {
@@ -34,10 +45,9 @@ function invalid(message: string): ClientError {
 }
 
 /** Validates kafkajs-style offsets; throws ClientError(SAMSA_ERR_INVALID_MESSAGE). */
-export function normalizeOffsets(input: SendOffsetsInput): { groupId: string; topics: TopicOffsets[] } {
+export function normalizeOffsets(input: SendOffsetsInput): { groupId: string; member: OffsetsMember; topics: TopicOffsets[] } {
   if (input === null || typeof input !== 'object') throw invalid('takes { consumerGroupId, topics: [{ topic, partitions: [{ partition, offset }] }] }');
-  const groupId = input.consumerGroupId;
-  if (typeof groupId !== 'string' || groupId === '') throw invalid('consumerGroupId must be a non-empty string');
+  const { groupId, member } = groupOf(input);
   if (!Array.isArray(input.topics)) throw invalid('topics must be an array');
   const topics = input.topics.map((t, i): TopicOffsets => {
     if (t === null || typeof t !== 'object' || typeof t.topic !== 'string' || t.topic === '') throw invalid(`topics[${i}].topic must be a non-empty string`);
@@ -52,7 +62,26 @@ export function normalizeOffsets(input: SendOffsetsInput): { groupId: string; to
       }),
     };
   });
-  return { groupId, topics };
+  return { groupId, member, topics };
+}
+
+function groupOf(input: SendOffsetsInput): { groupId: string; member: OffsetsMember } {
+  const meta = input.consumerGroupMetadata;
+  if (meta === undefined) {
+    const groupId = input.consumerGroupId;
+    if (typeof groupId !== 'string' || groupId === '') throw invalid('consumerGroupId must be a non-empty string (or pass consumerGroupMetadata: consumer.groupMetadata())');
+    return { groupId, member: NO_MEMBER };
+  }
+  if (meta === null || typeof meta !== 'object' || typeof meta.groupId !== 'string' || meta.groupId === '') {
+    throw invalid('consumerGroupMetadata must be what consumer.groupMetadata() returns');
+  }
+  if (!Number.isInteger(meta.generationId) || typeof meta.memberId !== 'string' || (meta.groupInstanceId !== null && typeof meta.groupInstanceId !== 'string')) {
+    throw invalid('consumerGroupMetadata needs generationId (integer), memberId (string) and groupInstanceId (string or null)');
+  }
+  if (input.consumerGroupId !== undefined && input.consumerGroupId !== meta.groupId) {
+    throw invalid(`consumerGroupId ${String(input.consumerGroupId)} is not the group of consumerGroupMetadata (${meta.groupId})`);
+  }
+  return { groupId: meta.groupId, member: { generationId: meta.generationId, memberId: meta.memberId, groupInstanceId: meta.groupInstanceId } };
 }
 
 /** One transaction of a transactional producer (see the top of this file). */
@@ -87,8 +116,8 @@ export class Transaction {
    * committed offsets only if the transaction commits.
    */
   async sendOffsets(input: SendOffsetsInput): Promise<void> {
-    const { groupId, topics } = normalizeOffsets(input);
-    return this.#manager.sendOffsets(this.#number, groupId, topics);
+    const { groupId, member, topics } = normalizeOffsets(input);
+    return this.#manager.sendOffsets(this.#number, groupId, member, topics);
   }
 
   /** Sends what is buffered, waits for it and for sendOffsets, then commits (EndTxn). */
