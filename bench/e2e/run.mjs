@@ -13,6 +13,12 @@
 //   paced     confluent-kafka-python at a fixed rate with linger.ms=0: unloaded round trip
 //   consume   confluent-kafka-python, assign() without a group, re-reading a read set of at most
 //             3 MiB per partition (the mock keeps only 5 MiB per partition)
+// Beside each produce and kcat cell, the disk-write ceiling: the same number of bytes written in
+// 1 MiB sequential writes to a new file on Samsa's file system by a bare Node process (no
+// broker, no network), so the ratio of any broker that persists there cannot be above
+// ceiling / mock in that moment's state of the machine (see bench/README.md). The files are kept
+// until the end, as Samsa keeps its logs: removing them would hand their page-cache pages to
+// the next write, which Samsa's appends never get.
 // Broker CPU comes from /proc/<pid>/stat (utime+stime) deltas around each load, memory from
 // /proc/<pid>/status (VmRSS when idle, VmHWM after resetting it through clear_refs).
 //
@@ -47,6 +53,7 @@ const usage = `usage: node bench/e2e/run.mjs [options]
   --paced-seconds S    duration of the paced latency run (default 2)
   --repeat K           runs per produce/kcat/consume cell; the median by records/s is kept (default 3)
   --profile            run Samsa under node --cpu-prof and print its top self-time functions
+  --no-ceiling         skip the disk-write ceiling runs beside produce and kcat cells
   --json FILE          also write every raw measurement to FILE
   --keep-going         record a failed cell and continue instead of stopping`;
 
@@ -65,6 +72,7 @@ const { values: opt } = parseArgs({
     profile: { type: 'boolean', default: false },
     json: { type: 'string' },
     'keep-going': { type: 'boolean', default: false },
+    'no-ceiling': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -308,6 +316,30 @@ async function measured(broker, fn) {
   };
 }
 
+/**
+ * The disk-write ceiling of a produce cell: `bytes` written in 1 MiB writes to a new file in
+ * `dir` by a separate Node process, timed there (the file stays until the run ends).
+ */
+const CEILING_WRITER = `
+const fs = require('node:fs');
+const [path, total] = [process.argv[1], Number(process.argv[2])];
+const chunk = Buffer.alloc(1 << 20, 120);
+const fd = fs.openSync(path, 'w');
+const t0 = process.hrtime.bigint();
+for (let done = 0; done < total; done += chunk.length) fs.writeSync(fd, chunk, 0, Math.min(chunk.length, total - done), done);
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+fs.closeSync(fd);
+console.log(JSON.stringify({ seconds }));`;
+
+let ceilingSeq = 0;
+async function diskCeiling(dir, records, size) {
+  const bytes = records * size;
+  const r = await run(process.execPath, ['-e', CEILING_WRITER, join(dir, `ceiling-${++ceilingSeq}.bin`), String(bytes)]);
+  if (r.code !== 0) throw new Error(`disk-write ceiling run failed (exit ${r.code}): ${r.stderr.slice(-500)}`);
+  const { seconds } = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  return { records, bytes, seconds, recordsPerSec: records / seconds, mbPerSec: bytes / seconds / 1e6 };
+}
+
 function median(results) {
   const sorted = [...results].sort((a, b) => a.recordsPerSec - b.recordsPerSec);
   return sorted[Math.floor((sorted.length - 1) / 2)];
@@ -436,6 +468,8 @@ async function main() {
   log(`samsa ${samsa.bootstrap} (pid ${samsa.pid}, idle RSS ${fmt1(idle.samsa)} MB); mock ${mock.bootstrap} (pid ${mock.pid}, idle RSS ${fmt1(idle.mock)} MB)`);
 
   const brokers = [samsa, mock];
+  // Beside Samsa's data directory (same file system), removed with the other temporary dirs.
+  const ceilingDir = tempDir('samsa-bench-ceiling-');
   const results = []; // {load, p, size, acks, samsa, mock}
   const failures = [];
 
@@ -457,6 +491,12 @@ async function main() {
         log(`FAILED ${msg}`);
         failures.push(msg);
       }
+    }
+    if (!opt['no-ceiling'] && (load === 'produce' || load === 'kcat')) {
+      const runs = [];
+      for (let i = 0; i < repeat; i++) runs.push(await diskCeiling(ceilingDir, recordsFor(params.size), params.size));
+      row.ceiling = median(runs);
+      log(`${load} p=${params.p} ${sizeLabel(params.size)} acks=${params.acks} disk-write ceiling: ${fmt1(row.ceiling.mbPerSec)} MB/s`);
     }
     results.push(row);
   }
@@ -491,10 +531,10 @@ async function main() {
   const out = [];
   const by = (load) => results.filter((r) => r.load === load);
   const produceHeader = ['partitions', 'record', 'acks', 'Samsa rec/s', 'Samsa MB/s', 'Samsa p50 / p99 ms', 'Samsa CPU %', 'Samsa CPU µs/rec', 'Samsa peak RSS MB',
-    'mock rec/s', 'mock MB/s', 'mock p50 / p99 ms', 'mock CPU %', 'Samsa / mock'];
+    'mock rec/s', 'mock MB/s', 'mock p50 / p99 ms', 'mock CPU %', 'Samsa / mock', 'disk-write ceiling MB/s', 'ceiling / mock'];
   const produceRows = (load) => by(load).map((r) => [r.p, sizeLabel(r.size), r.acks,
     fmtInt(r.samsa?.recordsPerSec), fmt1(r.samsa?.mbPerSec), fmtLat(r.samsa), fmtInt(r.samsa?.brokerCpuPct), fmt2(r.samsa?.brokerCpuUsPerRecord), fmtInt(r.samsa?.brokerPeakRssMb),
-    fmtInt(r.mock?.recordsPerSec), fmt1(r.mock?.mbPerSec), fmtLat(r.mock), fmtInt(r.mock?.brokerCpuPct), ratio(r.samsa, r.mock)]);
+    fmtInt(r.mock?.recordsPerSec), fmt1(r.mock?.mbPerSec), fmtLat(r.mock), fmtInt(r.mock?.brokerCpuPct), ratio(r.samsa, r.mock), fmt1(r.ceiling?.mbPerSec), ratio(r.ceiling, r.mock)]);
   if (by('produce').length) {
     out.push('### Produce: confluent-kafka-python, 1 producer (linger.ms=5, no compression; latency = produce() to delivery report, under saturation)\n');
     out.push(table(produceHeader, produceRows('produce')));
@@ -535,6 +575,11 @@ async function main() {
     const pct = (worst.samsa.recordsPerSec / worst.mock.recordsPerSec) * 100;
     const met = kib.filter((r) => r.samsa.recordsPerSec / r.mock.recordsPerSec >= 0.5).length;
     verdicts.push(`- 1 KiB records at ≥ 50 % of the mock while persisting to disk: **${met === kib.length ? 'met' : met === 0 ? 'missed' : `missed (met in ${met} of ${kib.length} cells)`}**; lowest ratio ${Math.round(pct)} % (${worst.load}, ${worst.p} partitions, acks=${worst.acks}).`);
+    const capped = kib.filter((r) => r.ceiling && r.ceiling.recordsPerSec / r.mock.recordsPerSec < 0.5);
+    if (kib.some((r) => r.ceiling)) {
+      verdicts.push(`  Disk-write ceiling below 50 % of the mock (no persisting broker could meet the target there): ${capped.length} of ${kib.length} cells` +
+        (capped.length ? ` (${capped.map((r) => `${r.load} p${r.p} acks=${r.acks}: ${ratio(r.ceiling, r.mock)}`).join(', ')})` : '') + '.');
+    }
   }
   const small = produceLike.filter((r) => r.size === 100);
   if (small.length) {

@@ -3,6 +3,12 @@
  * in request order, and each is matched to its request by correlation id.
  * On connect, ApiVersions is exchanged so every request can be sent at the
  * highest version both sides support.
+ *
+ * Timeouts: one timer per connection, armed for the earliest deadline of the
+ * requests pending (not one timer per request: setting and clearing a timer
+ * costs more than a small request's whole encoding). When it fires, a request
+ * past its deadline fails the connection; otherwise it is armed again for
+ * the earliest remaining deadline.
  */
 import { connect, type Socket } from 'node:net';
 import {
@@ -29,12 +35,17 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
+/** Receives a request's outcome: an error, or null and the decoded response. */
+export type ResponseCallback<Res> = (error: Error | null, response: Res | undefined) => void;
+
 interface Pending {
   correlationId: number;
-  decode: (r: Reader) => unknown;
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  api: ApiDescriptor<unknown, unknown>;
+  version: number;
+  callback: ResponseCallback<unknown>;
+  timeoutMs: number;
+  /** performance.now() after which the request has timed out. */
+  deadline: number;
 }
 
 export class Connection {
@@ -49,6 +60,9 @@ export class Connection {
   #buffered = 0;
   #closedError: Error | null = null;
   #versions = new Map<number, { minVersion: number; maxVersion: number }>();
+  /** The timeout timer (see the top of this file) and the deadline it is armed for. */
+  #timer: NodeJS.Timeout | null = null;
+  #timerAt = Infinity;
 
   private constructor(socket: Socket, host: string, port: number, opts: ConnectionOptions) {
     this.#socket = socket;
@@ -134,21 +148,57 @@ export class Connection {
     const frame = this.#encode(api, version, msg, correlationId);
     const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
     return new Promise<Res>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#failAll(new ConnectionError(`${api.name} request to ${this.host}:${this.port} timed out after ${timeoutMs} ms`, { timedOut: true }));
-      }, timeoutMs);
-      this.#pending.push({
-        correlationId,
-        decode: (r) => {
-          decodeResponseHeader(r, api.responseHeaderVersion(version));
-          return api.decodeResponse(r, version);
-        },
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        timer,
+      this.#enqueue(correlationId, frame, api, version, timeoutMs, (err, res) => {
+        if (err === null) resolve(res as Res);
+        else reject(err);
       });
-      this.#write(frame);
     });
+  }
+
+  /**
+   * {@link send} with a callback instead of a promise, for hot paths. The
+   * callback runs exactly once, never synchronously within this call (on a
+   * closed connection it runs in a microtask, as a rejection would).
+   * Encoding errors throw, as they do from `send`.
+   */
+  sendWithCallback<Req, Res>(api: ApiDescriptor<Req, Res>, version: number, msg: Req, timeoutMs: number | undefined, callback: ResponseCallback<Res>): void {
+    const closed = this.#closedError;
+    if (closed !== null) {
+      queueMicrotask(() => callback(closed, undefined));
+      return;
+    }
+    const correlationId = this.#nextCorrelationId++;
+    const frame = this.#encode(api, version, msg, correlationId);
+    this.#enqueue(correlationId, frame, api, version, timeoutMs ?? this.#timeoutMs, callback);
+  }
+
+  #enqueue<Res>(correlationId: number, frame: Buffer[], api: ApiDescriptor<unknown, Res>, version: number, timeoutMs: number, callback: ResponseCallback<Res>): void {
+    const deadline = performance.now() + timeoutMs;
+    this.#pending.push({ correlationId, api: api as ApiDescriptor<unknown, unknown>, version, callback: callback as ResponseCallback<unknown>, timeoutMs, deadline });
+    if (deadline < this.#timerAt) this.#arm(deadline);
+    this.#write(frame);
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerAt = deadline;
+    // Timers have millisecond resolution: never fire before the deadline.
+    this.#timer = setTimeout(() => this.#onTimer(), Math.max(1, Math.ceil(deadline - performance.now())));
+  }
+
+  #onTimer(): void {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const p of this.#pending) {
+      if (p.deadline <= now) {
+        this.#failAll(new ConnectionError(`${p.api.name} request to ${this.host}:${this.port} timed out after ${p.timeoutMs} ms`, { timedOut: true }));
+        return;
+      }
+      if (p.deadline < next) next = p.deadline;
+    }
+    if (next !== Infinity) this.#arm(next);
   }
 
   /**
@@ -167,20 +217,26 @@ export class Connection {
     });
   }
 
+  /** The request as a size-prefixed frame: one buffer when small, else chunks that reference large record batches. */
   #encode<Req>(api: ApiDescriptor<Req, unknown>, version: number, msg: Req, correlationId: number): Buffer[] {
     const w = new Writer();
+    const sizeAt = w.reserveInt32();
     encodeRequestHeader(
       w,
       { requestApiKey: api.apiKey, requestApiVersion: version, correlationId, clientId: this.#clientId },
       api.requestHeaderVersion(version),
     );
     api.encodeRequest(w, msg, version);
-    const size = Buffer.allocUnsafe(4);
-    size.writeInt32BE(w.length, 0);
-    return [size, ...w.toBuffers()];
+    w.patchInt32(sizeAt, w.length - 4);
+    return w.toBuffers();
   }
 
   #write(frame: Buffer[], done?: (err: Error | null | undefined) => void): void {
+    // A single buffer skips the cork/writev path, the common case for small requests.
+    if (frame.length === 1) {
+      this.#socket.write(frame[0], done);
+      return;
+    }
     this.#socket.cork();
     for (let i = 0; i < frame.length; i++) this.#socket.write(frame[i], i === frame.length - 1 ? done : undefined);
     this.#socket.uncork();
@@ -209,18 +265,24 @@ export class Connection {
         this.#failAll(new ConnectionError('response without a request'));
         return;
       }
-      clearTimeout(p.timer);
       const correlationId = frame.readInt32BE(0);
       if (correlationId !== p.correlationId) {
-        p.reject(new ConnectionError(`correlation id mismatch: expected ${p.correlationId}, got ${correlationId}`));
+        p.callback(new ConnectionError(`correlation id mismatch: expected ${p.correlationId}, got ${correlationId}`), undefined);
         this.#failAll(new ConnectionError('protocol error: out-of-order response'));
         return;
       }
+      let response: unknown;
       try {
-        p.resolve(p.decode(new Reader(frame)));
+        const r = new Reader(frame);
+        decodeResponseHeader(r, p.api.responseHeaderVersion(p.version));
+        response = p.api.decodeResponse(r, p.version);
       } catch (err) {
-        p.reject(err as Error);
+        p.callback(err as Error, undefined);
+        continue;
       }
+      p.callback(null, response);
+      // The callback may have closed the connection.
+      if (this.#closedError !== null) return;
     }
   }
 
@@ -236,9 +298,16 @@ export class Connection {
 
   #failAll(err: Error): void {
     if (!this.#closedError) this.#closedError = err;
-    for (const p of this.#pending.splice(0)) {
-      clearTimeout(p.timer);
-      p.reject(err);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    // Reported in a microtask, as promise rejections were: whoever closed the
+    // connection (or timed it out) finishes before the requests' owners react.
+    const failed = this.#pending.splice(0);
+    if (failed.length > 0) {
+      queueMicrotask(() => {
+        for (const p of failed) p.callback(err, undefined);
+      });
     }
     this.#socket.destroy();
   }

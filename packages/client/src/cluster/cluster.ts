@@ -188,18 +188,32 @@ export class Cluster {
   }
 
   /**
+   * The cached metadata of `name`, or undefined when there is none yet; the
+   * synchronous fast path of {@link topicMetadata}, with the same side
+   * effects (the topic is wanted from now on; stale metadata is refreshed in
+   * the background).
+   */
+  cachedTopicMetadata(name: string): TopicMetadata | undefined {
+    this.#assertOpen();
+    this.#wanted.add(name);
+    const cached = this.#topics.get(name);
+    if (cached !== undefined && this.#now() - cached.updatedAtMs > this.#metadataMaxAgeMs) this.requestRefresh();
+    return cached;
+  }
+
+  /**
    * Metadata of `topic`, fetching it when not cached (or `refresh` is set).
    * Retriable topic errors (LEADER_NOT_AVAILABLE for a topic being created,
    * UNKNOWN_TOPIC_OR_PARTITION) and connection failures are retried with the
    * retry policy; then, and for other topic errors, it throws a KafkaError.
    */
   async topicMetadata(name: string, opts: { refresh?: boolean } = {}): Promise<TopicMetadata> {
-    this.#assertOpen();
-    this.#wanted.add(name);
-    const cached = this.#topics.get(name);
-    if (cached !== undefined && opts.refresh !== true) {
-      if (this.#now() - cached.updatedAtMs > this.#metadataMaxAgeMs) this.requestRefresh();
-      return cached;
+    if (opts.refresh !== true) {
+      const cached = this.cachedTopicMetadata(name);
+      if (cached !== undefined) return cached;
+    } else {
+      this.#assertOpen();
+      this.#wanted.add(name);
     }
     let attempt = 0;
     for (;;) {

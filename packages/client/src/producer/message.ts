@@ -70,30 +70,53 @@ export function toAcks(a: number | undefined, fallback: Acks): Acks {
   throw new ClientError('SAMSA_ERR_INVALID_CONFIG', `acks must be -1 (all), 0 or 1, got ${String(a)}`);
 }
 
-function bytes(v: Buffer | string | null | undefined, what: string): Buffer | null {
+/**
+ * A key, value or header value as a Buffer. `where`, `what` and the
+ * header's name name it in the error; they are joined only then, since this
+ * runs for every record.
+ */
+function bytes(v: Buffer | string | null | undefined, where: Where, what: 'key' | 'value' | 'header', headerKey = ''): Buffer | null {
   if (v === null || v === undefined) return null;
   if (Buffer.isBuffer(v)) return v;
   if (typeof v === 'string') return Buffer.from(v, 'utf8');
   const u: unknown = v;
   if (u instanceof Uint8Array) return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-  throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${what} must be a Buffer, a string or null, got ${typeof v}`);
+  const name = what === 'header' ? `header ${headerKey}` : what;
+  throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where.text()}: ${name} must be a Buffer, a string or null, got ${typeof v}`);
 }
 
-function headersOf(h: MessageHeaders | undefined, where: string): RecordHeader[] {
-  if (h === undefined || h === null) return [];
+/** Names a message in errors ("orders message 3"), built only when an error needs it. */
+class Where {
+  readonly #topic: string;
+  readonly #index: number;
+
+  constructor(topic: string, index: number) {
+    this.#topic = topic;
+    this.#index = index;
+  }
+
+  text(): string {
+    return `${this.#topic} message ${this.#index}`;
+  }
+}
+
+const NO_HEADERS: RecordHeader[] = [];
+
+function headersOf(h: MessageHeaders | undefined, where: Where): RecordHeader[] {
+  if (h === undefined || h === null) return NO_HEADERS;
   if (Array.isArray(h)) {
     return (h as ReadonlyArray<{ key: string; value: Buffer | string | null }>).map((pair, i) => {
       if (pair === null || typeof pair !== 'object' || typeof pair.key !== 'string') {
-        throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where}: headers[${i}] must be { key: string, value }`);
+        throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where.text()}: headers[${i}] must be { key: string, value }`);
       }
-      return { key: pair.key, value: bytes(pair.value, `${where}: header ${pair.key}`) };
+      return { key: pair.key, value: bytes(pair.value, where, 'header', pair.key) };
     });
   }
-  if (typeof h !== 'object') throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where}: headers must be an object or a list of { key, value }`);
+  if (typeof h !== 'object') throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where.text()}: headers must be an object or a list of { key, value }`);
   const out: RecordHeader[] = [];
   for (const [key, v] of Object.entries(h)) {
-    if (Array.isArray(v)) for (const one of v as ReadonlyArray<Buffer | string>) out.push({ key, value: bytes(one, `${where}: header ${key}`) });
-    else out.push({ key, value: bytes(v as Buffer | string | null | undefined, `${where}: header ${key}`) });
+    if (Array.isArray(v)) for (const one of v as ReadonlyArray<Buffer | string>) out.push({ key, value: bytes(one, where, 'header', key) });
+    else out.push({ key, value: bytes(v as Buffer | string | null | undefined, where, 'header', key) });
   }
   return out;
 }
@@ -102,27 +125,34 @@ function headersOf(h: MessageHeaders | undefined, where: string): RecordHeader[]
 export interface NormalizedMessage {
   record: PendingRecord;
   partition: number;
+  /** Upper bound of the record's encoded size; set by the producer (0 until then). */
+  bytes: number;
 }
 
-/** Validates and converts one message; `nowMs` is the default timestamp. */
-export function normalizeMessage(m: Message, nowMs: number, where: string): NormalizedMessage {
-  if (m === null || typeof m !== 'object') throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where} must be an object with a value`);
+/**
+ * Validates and converts message `index` of a send to `topic` (both name it
+ * in errors); `nowMs` is the default timestamp.
+ */
+export function normalizeMessage(m: Message, nowMs: number, topic: string, index: number): NormalizedMessage {
+  const where = new Where(topic, index);
+  if (m === null || typeof m !== 'object') throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where.text()} must be an object with a value`);
   let timestamp = nowMs;
   if (m.timestamp !== undefined && m.timestamp !== null) {
     timestamp = typeof m.timestamp === 'string' ? Number(m.timestamp) : m.timestamp;
     if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-      throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where}: timestamp must be a whole number of ms >= 0, got ${String(m.timestamp)}`);
+      throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where.text()}: timestamp must be a whole number of ms >= 0, got ${String(m.timestamp)}`);
     }
   }
   let partition = -1;
   if (m.partition !== undefined && m.partition !== null) {
     if (!Number.isInteger(m.partition) || m.partition < 0) {
-      throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where}: partition must be a whole number >= 0, got ${String(m.partition)}`);
+      throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${where.text()}: partition must be a whole number >= 0, got ${String(m.partition)}`);
     }
     partition = m.partition;
   }
   return {
-    record: { key: bytes(m.key, `${where}: key`), value: bytes(m.value, `${where}: value`), headers: headersOf(m.headers, where), timestamp },
+    record: { key: bytes(m.key, where, 'key'), value: bytes(m.value, where, 'value'), headers: headersOf(m.headers, where), timestamp },
     partition,
+    bytes: 0,
   };
 }

@@ -174,7 +174,10 @@ export class ProducerBatch {
     if (buf === null) throw new Error('stamp before encode');
     const attributes = buf.readInt16BE(ATTRIBUTES_OFFSET);
     buf.writeInt16BE(transactional ? attributes | ATTR_TRANSACTIONAL_MASK : attributes & ~ATTR_TRANSACTIONAL_MASK, ATTRIBUTES_OFFSET);
-    buf.writeBigInt64BE(BigInt(producerId), PRODUCER_ID_OFFSET);
+    // An int64 as two int32 words: producer ids are safe integers, and no BigInt is made per batch.
+    const high = Math.floor(producerId / 0x1_0000_0000);
+    buf.writeInt32BE(high, PRODUCER_ID_OFFSET);
+    buf.writeUInt32BE(producerId - high * 0x1_0000_0000, PRODUCER_ID_OFFSET + 4);
     buf.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
     buf.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);
     buf.writeUInt32BE(crc32c(buf.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);

@@ -144,6 +144,27 @@ interface Session {
   transactions: TransactionManager | null;
 }
 
+/** One topic's validated messages of a send. */
+interface TopicWork {
+  topic: string;
+  messages: NormalizedMessage[];
+  /** Sum of the messages' estimated bytes. */
+  totalBytes: number;
+  /** The highest explicit partition among the messages, -1 when none has one. */
+  highestPartition: number;
+}
+
+/** A send whose input was checked and whose messages were validated, ready to be appended. */
+interface PreparedSend {
+  session: Session;
+  txn: TransactionManager | null;
+  /** The transaction the send belongs to (-1 without transactions). */
+  txnNumber: number;
+  acks: Acks;
+  compression: CompressionCodec;
+  work: TopicWork[];
+}
+
 function partitionerInput(topic: string, md: TopicMetadata, r: PendingRecord): PartitionerInput {
   return { topic, partitionCount: md.partitions.length, availablePartitions: md.availablePartitions, key: r.key, value: r.value, headers: r.headers };
 }
@@ -378,17 +399,35 @@ export class Producer {
   /**
    * `transaction`: the number of the transaction the send belongs to (null:
    * the active one, if any); `owner`: the TransactionManager that started it.
+   *
+   * Fast path: when no earlier send is still waiting (for metadata or buffer
+   * room), the topics' metadata is cached and the buffer has room, the
+   * records are appended synchronously, inside this call. Otherwise the send
+   * waits its turn asynchronously. Either way the records of one partition
+   * are appended in the order of the send calls: a send takes the fast path
+   * only when nothing is queued before it, and queued sends append in the
+   * order they were called (they wait on the same metadata refresh and on
+   * the first-come, first-served room waiters).
    */
   #send(input: SendBatchInput, transaction: number | null, owner: TransactionManager | null): Promise<RecordMetadata[]> {
     const op = new SendOperation();
-    const queued = this.#sendBatch(input, op, transaction, owner).catch((err: unknown) => op.abort(err));
+    let prepared: PreparedSend;
+    try {
+      prepared = this.#prepare(input, transaction, owner);
+      if (this.#queueing.size === 0 && this.#appendNow(prepared, op)) return op.promise;
+    } catch (err) {
+      op.abort(err);
+      return op.promise;
+    }
+    const queued = this.#appendLater(prepared, op).catch((err: unknown) => op.abort(err));
     // disconnect() waits for sends that were called before it to be queued, then flushes them.
     this.#queueing.add(queued);
     void queued.finally(() => this.#queueing.delete(queued));
     return op.promise;
   }
 
-  async #sendBatch(input: SendBatchInput, op: SendOperation, transaction: number | null, owner: TransactionManager | null): Promise<void> {
+  /** Checks the producer's state and validates every message (nothing is appended when one is invalid). */
+  #prepare(input: SendBatchInput, transaction: number | null, owner: TransactionManager | null): PreparedSend {
     if (this.#fatal !== null) throw this.#fatal;
     // A transaction of an earlier connection: its (closed) manager refuses.
     if (owner !== null && owner !== this.#session?.transactions) {
@@ -407,59 +446,111 @@ export class Producer {
     if (session.identity.idempotent && acks !== -1) {
       throw invalid(`acks ${acks} on an idempotent producer: idempotence needs acks -1 (create the producer with idempotent: false to use acks 0 or 1)`);
     }
-    // Validate everything before anything is appended.
     const now = Date.now();
-    const work: Array<{ topic: string; messages: NormalizedMessage[] }> = [];
-    for (const [ti, tm] of input.topicMessages.entries()) {
+    const work: TopicWork[] = [];
+    for (let ti = 0; ti < input.topicMessages.length; ti++) {
+      const tm = input.topicMessages[ti];
       if (tm === null || typeof tm !== 'object' || typeof tm.topic !== 'string' || tm.topic === '') {
         throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `topicMessages[${ti}]: topic must be a non-empty string`);
       }
       if (!Array.isArray(tm.messages)) throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${tm.topic}: messages must be an array`);
-      work.push({ topic: tm.topic, messages: tm.messages.map((m, i) => normalizeMessage(m, now, `${tm.topic} message ${i}`)) });
+      const messages: NormalizedMessage[] = new Array(tm.messages.length);
+      let totalBytes = 0;
+      let highestPartition = -1;
+      for (let i = 0; i < messages.length; i++) {
+        const m = normalizeMessage(tm.messages[i], now, tm.topic, i);
+        m.bytes = estimateRecordBytes(m.record);
+        totalBytes += m.bytes;
+        if (m.partition > highestPartition) highestPartition = m.partition;
+        messages[i] = m;
+      }
+      work.push({ topic: tm.topic, messages, totalBytes, highestPartition });
     }
-    const topics = [...new Set(work.map((w) => w.topic))];
+    return { session, txn, txnNumber, acks, compression, work };
+  }
+
+  /**
+   * The fast path: appends the records now and returns true when every
+   * topic's metadata is cached and covers the explicit partitions and the
+   * buffer has room; else returns false having changed nothing (the
+   * partitioner has not been called).
+   */
+  #appendNow(p: PreparedSend, op: SendOperation): boolean {
+    const cluster = p.session.cluster;
+    let totalBytes = 0;
+    let metadata: TopicMetadata | undefined;
+    let metadataByTopic: Map<string, TopicMetadata> | undefined;
+    for (const w of p.work) {
+      const md = cluster.cachedTopicMetadata(w.topic);
+      if (md === undefined || w.highestPartition >= md.partitions.length) return false;
+      if (p.work.length === 1) metadata = md;
+      else (metadataByTopic ??= new Map()).set(w.topic, md);
+      totalBytes += w.totalBytes;
+    }
+    if (!p.session.accumulator.hasRoom(totalBytes)) return false;
+    if (p.txn !== null) p.txn.assertAppendable(p.txnNumber);
+    this.#append(p, op, (topic) => metadata ?? (metadataByTopic as Map<string, TopicMetadata>).get(topic) as TopicMetadata);
+    return true;
+  }
+
+  /** The slow path: waits for metadata (refreshing it for unknown partitions) and buffer room, then appends. */
+  async #appendLater(p: PreparedSend, op: SendOperation): Promise<void> {
+    const { session, txn } = p;
+    const topics = [...new Set(p.work.map((w) => w.topic))];
     const metadata = new Map(await Promise.all(topics.map(async (t) => [t, await session.cluster.topicMetadata(t)] as const)));
     // Explicit partitions beyond the known count: the topic may have grown; look once more.
-    for (const w of work) {
-      let highest = -1;
-      for (const m of w.messages) if (m.partition > highest) highest = m.partition;
+    for (const w of p.work) {
       let md = metadata.get(w.topic);
-      if (md !== undefined && highest >= md.partitions.length) {
+      if (md !== undefined && w.highestPartition >= md.partitions.length) {
         md = await session.cluster.topicMetadata(w.topic, { refresh: true });
         metadata.set(w.topic, md);
-        if (highest >= md.partitions.length) {
-          throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${w.topic}: partition ${highest} does not exist (the topic has ${md.partitions.length})`);
+        if (w.highestPartition >= md.partitions.length) {
+          throw new ClientError('SAMSA_ERR_INVALID_MESSAGE', `${w.topic}: partition ${w.highestPartition} does not exist (the topic has ${md.partitions.length})`);
         }
       }
     }
-    // Partitions from a custom partitioner are chosen before anything is
-    // appended, so one that throws fails the whole send and sends nothing.
-    const custom = typeof this.#partitioner === 'function' ? this.#partitioner : null;
-    let totalBytes = 0;
-    const planned = work.map((w) => {
-      const md = metadata.get(w.topic) as TopicMetadata;
-      return {
-        topic: w.topic,
-        md,
-        messages: w.messages.map((m) => {
-          const bytes = estimateRecordBytes(m.record);
-          totalBytes += bytes;
-          let partition = m.partition;
-          if (partition < 0 && custom !== null) partition = checkPartition(custom(partitionerInput(w.topic, md, m.record)), w.topic, md.partitions.length);
-          return { record: m.record, partition, bytes };
-        }),
-      };
-    });
+    const totalBytes = p.work.reduce((sum, w) => sum + w.totalBytes, 0);
+    // A custom partitioner runs before waiting for room, so one that throws fails the send early.
+    const partitions = this.#customPartitions(p, (topic) => metadata.get(topic) as TopicMetadata);
     const wait = session.accumulator.waitForRoom(totalBytes);
     if (wait !== undefined) await wait;
     if (this.#session !== session) throw new ClientError('SAMSA_ERR_NOT_CONNECTED', 'the producer disconnected before the messages were queued');
     // The transaction may have failed or ended while this send waited.
-    if (txn !== null) txn.assertAppendable(txnNumber);
-    // From here on everything is synchronous: the records of one send stay together.
+    if (txn !== null) txn.assertAppendable(p.txnNumber);
+    this.#append(p, op, (topic) => metadata.get(topic) as TopicMetadata, partitions);
+  }
+
+  /**
+   * The partitions a custom partitioner chooses, per work item and message
+   * (-1: none chosen), or null for the default partitioner. Called before
+   * anything is appended, so one that throws or answers nonsense fails the
+   * whole send and sends nothing.
+   */
+  #customPartitions(p: PreparedSend, metadataOf: (topic: string) => TopicMetadata): number[][] | null {
+    const custom = typeof this.#partitioner === 'function' ? this.#partitioner : null;
+    if (custom === null) return null;
+    return p.work.map((w) => {
+      const md = metadataOf(w.topic);
+      return w.messages.map((m) => (m.partition >= 0 ? m.partition : checkPartition(custom(partitionerInput(w.topic, md, m.record)), w.topic, md.partitions.length)));
+    });
+  }
+
+  /**
+   * Appends every record of a prepared send (synchronously: the records of
+   * one send stay together) and wakes the sender. `partitions` are a custom
+   * partitioner's choices when already made.
+   */
+  #append(p: PreparedSend, op: SendOperation, metadataOf: (topic: string) => TopicMetadata, partitions = this.#customPartitions(p, metadataOf)): void {
+    const { session, txn, acks, compression } = p;
     const acc = session.accumulator;
-    for (const w of planned) {
-      for (const m of w.messages) {
-        const partition = m.partition >= 0 ? m.partition : this.#stickyOrKeyed(partitionerInput(w.topic, w.md, m.record), m.bytes, acks, compression, acc);
+    for (let wi = 0; wi < p.work.length; wi++) {
+      const w = p.work[wi];
+      const md = metadataOf(w.topic);
+      const chosen = partitions === null ? null : partitions[wi];
+      for (let i = 0; i < w.messages.length; i++) {
+        const m = w.messages[i];
+        let partition = chosen === null ? m.partition : chosen[i];
+        if (partition < 0) partition = this.#stickyOrKeyed(w.topic, md, m.record, m.bytes, acks, compression, acc);
         const { batch, segment, isNew } = acc.append(w.topic, partition, m.record, m.bytes, acks, compression, op);
         op.appended(batch, segment, isNew);
         // A new segment is this send's first record in the batch: at most once per partition and batch.
@@ -471,8 +562,9 @@ export class Producer {
   }
 
   /** The default partitioner's choice (KIP-480: a keyless record that would open a new batch moves the sticky partition first). */
-  #stickyOrKeyed(input: PartitionerInput, bytes: number, acks: number, compression: CompressionCodec, acc: RecordAccumulator): number {
+  #stickyOrKeyed(topic: string, md: TopicMetadata, record: PendingRecord, bytes: number, acks: number, compression: CompressionCodec, acc: RecordAccumulator): number {
     const p = this.#partitioner as BatchAwarePartitioner;
+    const input = partitionerInput(topic, md, record);
     let partition = p.partition(input);
     if (p.isSticky(input) && acc.wouldOpenBatch(input.topic, partition, bytes, acks, compression)) {
       p.onNewBatch(input.topic, partition, input);

@@ -82,7 +82,11 @@ interface FlushWaiter {
 /** The per-partition queues of one producer, and its buffer accounting. */
 export class RecordAccumulator {
   readonly #opts: AccumulatorOptions;
-  readonly #queues = new Map<string, PartitionQueue>();
+  /**
+   * Queues by topic, then indexed by partition. Looked up for every record
+   * appended, so no `topic/partition` string key is built per record.
+   */
+  readonly #queues = new Map<string, PartitionQueue[]>();
   /** Queues that have something buffered, in flight or waiting. */
   readonly active = new Set<PartitionQueue>();
   /** Every batch not yet settled. */
@@ -113,18 +117,22 @@ export class RecordAccumulator {
 
   /** The queue of a partition, created on first use. */
   queueOf(topic: string, partition: number): PartitionQueue {
-    const key = `${topic}\0${partition}`;
-    let q = this.#queues.get(key);
+    let byPartition = this.#queues.get(topic);
+    if (byPartition === undefined) {
+      byPartition = [];
+      this.#queues.set(topic, byPartition);
+    }
+    let q = byPartition[partition];
     if (q === undefined) {
       q = new PartitionQueue(topic, partition);
-      this.#queues.set(key, q);
+      byPartition[partition] = q;
     }
     return q;
   }
 
   /** Whether appending a record of `bytes` would open a new batch (the sticky partitioner then moves on). */
   wouldOpenBatch(topic: string, partition: number, bytes: number, acks: number, compression: CompressionCodec): boolean {
-    const open = this.#queues.get(`${topic}\0${partition}`)?.open ?? null;
+    const open = this.#queues.get(topic)?.[partition]?.open ?? null;
     return open === null || !this.#fits(open, bytes, acks, compression);
   }
 
@@ -188,8 +196,13 @@ export class RecordAccumulator {
    * being refused.
    */
   waitForRoom(bytes: number): Promise<void> | undefined {
-    if (this.#bufferedBytes === 0 || (this.#roomWaiters.length === 0 && this.#bufferedBytes + bytes <= this.#opts.maxBufferedBytes)) return undefined;
+    if (this.hasRoom(bytes)) return undefined;
     return new Promise((resolve) => this.#roomWaiters.push({ bytes, resolve }));
+  }
+
+  /** Whether `bytes` more may be appended now without waiting (see {@link waitForRoom}); no side effects. */
+  hasRoom(bytes: number): boolean {
+    return this.#bufferedBytes === 0 || (this.#roomWaiters.length === 0 && this.#bufferedBytes + bytes <= this.#opts.maxBufferedBytes);
   }
 
   /** Resolves when every batch unsettled now has settled. */

@@ -21,6 +21,9 @@ interface PartitionOutcome {
   error: Error | null;
 }
 
+/** Partitions an operation may touch before its outcomes are indexed instead of searched. */
+const SEARCH_LIMIT = 8;
+
 /** The outcome of one send call, assembled from its batch segments. */
 export class SendOperation implements SegmentOwner {
   readonly promise: Promise<RecordMetadata[]>;
@@ -31,8 +34,16 @@ export class SendOperation implements SegmentOwner {
   /** True until every record was appended (appending may pause for buffer space). */
   #appending = true;
   #settled = false;
-  /** Outcomes by `topic\0partition`, in order of first record. */
-  readonly #outcomes = new Map<string, PartitionOutcome>();
+  /** Outcomes in order of first record. */
+  readonly #outcomes: PartitionOutcome[] = [];
+  /**
+   * The outcomes by topic and partition, once there are more than a few:
+   * most sends write to one partition, where searching the list is cheaper
+   * than any key, and a send to hundreds of partitions must not search it.
+   */
+  #index: Map<string, Map<number, PartitionOutcome>> | null = null;
+  /** Set when the operation was aborted after some records were appended. */
+  #abortError: Error | null = null;
 
   constructor() {
     this.promise = new Promise<RecordMetadata[]>((resolve, reject) => {
@@ -43,9 +54,34 @@ export class SendOperation implements SegmentOwner {
 
   /** Called by the producer after appending a record; `segment` is the one it went into. */
   appended(batch: ProducerBatch, segment: BatchSegment, newSegment: boolean): void {
-    if (newSegment) this.#pending++;
-    const key = `${batch.topic}\0${batch.partition}`;
-    if (!this.#outcomes.has(key)) this.#outcomes.set(key, { topic: batch.topic, partition: batch.partition, first: segment, metadata: null, error: null });
+    // A record that extends a segment is in a batch (and partition) this operation has seen.
+    if (!newSegment) return;
+    this.#pending++;
+    if (this.#outcomeOf(batch) !== undefined) return;
+    const outcome: PartitionOutcome = { topic: batch.topic, partition: batch.partition, first: segment, metadata: null, error: null };
+    this.#outcomes.push(outcome);
+    if (this.#index !== null) this.#indexOutcome(outcome);
+    else if (this.#outcomes.length > SEARCH_LIMIT) {
+      this.#index = new Map();
+      for (const o of this.#outcomes) this.#indexOutcome(o);
+    }
+  }
+
+  #outcomeOf(batch: ProducerBatch): PartitionOutcome | undefined {
+    if (this.#index !== null) return this.#index.get(batch.topic)?.get(batch.partition);
+    const outcomes = this.#outcomes;
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i];
+      if (o.partition === batch.partition && o.topic === batch.topic) return o;
+    }
+    return undefined;
+  }
+
+  #indexOutcome(o: PartitionOutcome): void {
+    const index = this.#index as Map<string, Map<number, PartitionOutcome>>;
+    let byPartition = index.get(o.topic);
+    if (byPartition === undefined) index.set(o.topic, (byPartition = new Map()));
+    byPartition.set(o.partition, o);
   }
 
   /** Every record was appended: the operation may settle once its segments have. */
@@ -64,12 +100,12 @@ export class SendOperation implements SegmentOwner {
     }
     // Records already appended will still be sent; report the error once they settled.
     this.#appending = false;
-    this.#outcomes.set('\0abort', { topic: '', partition: -1, first: null, metadata: null, error: error instanceof Error ? error : new Error(String(error)) });
+    this.#abortError ??= error instanceof Error ? error : new Error(String(error));
     this.#maybeSettle();
   }
 
   segmentDone(batch: ProducerBatch, segment: BatchSegment, result: BatchResult): void {
-    const o = this.#outcomes.get(`${batch.topic}\0${batch.partition}`);
+    const o = this.#outcomeOf(batch);
     if (o !== undefined && o.first === segment) {
       o.metadata = {
         topicName: batch.topic,
@@ -85,7 +121,7 @@ export class SendOperation implements SegmentOwner {
   }
 
   segmentFailed(batch: ProducerBatch, _segment: BatchSegment, error: Error): void {
-    const o = this.#outcomes.get(`${batch.topic}\0${batch.partition}`);
+    const o = this.#outcomeOf(batch);
     if (o !== undefined && o.error === null) o.error = error;
     this.#pending--;
     this.#maybeSettle();
@@ -94,8 +130,13 @@ export class SendOperation implements SegmentOwner {
   #maybeSettle(): void {
     if (this.#settled || this.#appending || this.#pending > 0) return;
     this.#settled = true;
-    const outcomes = [...this.#outcomes.values()];
+    const outcomes = this.#outcomes;
+    if (outcomes.length === 1 && outcomes[0].error === null && this.#abortError === null) {
+      this.#resolve([outcomes[0].metadata as RecordMetadata]);
+      return;
+    }
     const errors = outcomes.filter((o) => o.error !== null).map((o) => o.error as Error);
+    if (this.#abortError !== null) errors.push(this.#abortError);
     if (errors.length === 1) this.#reject(errors[0]);
     else if (errors.length > 1) this.#reject(new AggregateError(errors, errors.map((e) => e.message).join('; ')));
     else {

@@ -367,23 +367,18 @@ export class Sender {
       );
       return;
     }
-    conn.send(ProduceApi, version, request, { timeoutMs: this.#o.requestTimeoutMs + RESPONSE_GRACE_MS }).then(
-      (res) => {
-        settle();
-        this.#answered(batches, res, version);
-      },
-      (err: unknown) => {
-        settle();
-        this.#requestFailed(nodeId, batches, err, version);
-      },
-    );
+    // A callback, not a promise: this runs for every Produce request.
+    conn.sendWithCallback(ProduceApi, version, request, this.#o.requestTimeoutMs + RESPONSE_GRACE_MS, (err, res) => {
+      settle();
+      if (err === null) this.#answered(batches, res as ProduceResponse, version);
+      else this.#requestFailed(nodeId, batches, err, version);
+    });
   }
 
   #answered(batches: ProducerBatch[], res: ProduceResponse, version: number): void {
-    const answers = new Map<string, ProduceResponse['responses'][number]['partitionResponses'][number]>();
-    for (const t of res.responses) for (const p of t.partitionResponses) answers.set(`${t.name}\0${p.index}`, p);
+    const answerOf = answerLookup(res, batches.length);
     for (const b of batches) {
-      const p = answers.get(`${b.topic}\0${b.partition}`);
+      const p = answerOf(b.topic, b.partition);
       if (p === undefined) {
         this.#failed(b, new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, { message: 'the Produce response has no answer for this partition', apiName: 'Produce', apiKey: ProduceApi.apiKey, apiVersion: version, topic: b.topic, partition: b.partition }));
       } else if (p.errorCode === ErrorCode.NONE) {
@@ -568,6 +563,32 @@ export class Sender {
       this.#pump();
     }, Math.max(0, atMs - now));
   }
+}
+
+type PartitionAnswer = ProduceResponse['responses'][number]['partitionResponses'][number];
+
+/**
+ * Finds a partition's answer in a Produce response. A request usually
+ * carries a batch or two: those are searched for, with no per-partition key
+ * built; larger responses are indexed once.
+ */
+function answerLookup(res: ProduceResponse, batchCount: number): (topic: string, partition: number) => PartitionAnswer | undefined {
+  if (batchCount <= 4) {
+    return (topic, partition) => {
+      for (const t of res.responses) {
+        if (t.name !== topic) continue;
+        for (const p of t.partitionResponses) if (p.index === partition) return p;
+      }
+      return undefined;
+    };
+  }
+  const answers = new Map<string, Map<number, PartitionAnswer>>();
+  for (const t of res.responses) {
+    let byPartition = answers.get(t.name);
+    if (byPartition === undefined) answers.set(t.name, (byPartition = new Map()));
+    for (const p of t.partitionResponses) byPartition.set(p.index, p);
+  }
+  return (topic, partition) => answers.get(topic)?.get(partition);
 }
 
 function isMetadataError(err: unknown): boolean {

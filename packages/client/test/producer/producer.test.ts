@@ -419,6 +419,26 @@ test('a small buffer makes sends wait for room instead of failing', async (t) =>
   assert.equal(got.length, 40);
 });
 
+test('sends append in call order per partition: waiting for metadata, waiting for room, or at once', async (t) => {
+  const { fake, producer } = await setup(t, { topics: { u: 1 } }, { maxBufferedBytes: 2_000, batchSize: 1_000 });
+  // 'u' is not cached yet: both wait for its metadata, the second behind the first.
+  const sends = [producer.send({ topic: 'u', messages: [{ value: 'm0' }] }), producer.send({ topic: 'u', messages: [{ value: 'm1' }] })];
+  await Promise.all(sends);
+  // Now cached: the first sends append at once, later ones wait for room (answers are held), and
+  // no send may overtake one that waits.
+  fake.holdProduceResponses(true);
+  const expected = ['m0', 'm1'];
+  for (let i = 0; i < 30; i++) {
+    const value = `v${i}`.padEnd(300, '.');
+    expected.push(value);
+    sends.push(producer.send({ topic: 'u', messages: [{ value }] }));
+  }
+  await waitFor(() => fake.produceRequests() >= 2, 'the first batches to be sent');
+  fake.holdProduceResponses(false);
+  await Promise.all(sends);
+  assert.deepEqual(values(await fake.records('u', 0)), expected);
+});
+
 test('dropped connections are reopened and sending continues', async (t) => {
   const { fake, producer } = await setup(t, {});
   await producer.send({ topic: 't', messages: [{ value: 'a' }] });
