@@ -30,8 +30,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Connection, parseHostPort } from '@samsa/client';
-import { FetchApi, ZERO_UUID, decodeControlRecord } from '@samsa/protocol';
-import { fetchTopic } from '../support/fetch-partitions.js';
+import { FetchApi, decodeControlRecord } from '@samsa/protocol';
+import { fetchOnePartition, fetchTopic } from '../support/fetch-partitions.js';
 import { uniqueTopic } from '../support/records.js';
 import { runPython, startPython } from '../support/run-python.js';
 import { needsSamsa, withTarget } from '../support/target.js';
@@ -147,41 +147,7 @@ async function rawPartitions(bootstrap: string, topics: string[]): Promise<RawPa
     for (const topic of topics) {
       const fetched = await fetchTopic(bootstrap, topic);
       for (const [partition, batches] of fetched.partitions.entries()) {
-        const res = await conn.request(
-          FetchApi,
-          {
-            clusterId: null,
-            replicaId: -1,
-            replicaState: { replicaId: -1, replicaEpoch: -1 },
-            maxWaitMs: 0,
-            minBytes: 1,
-            maxBytes: 32 << 20,
-            isolationLevel: 1,
-            sessionId: 0,
-            sessionEpoch: -1,
-            topics: [
-              {
-                topic,
-                topicId: ZERO_UUID,
-                partitions: [
-                  {
-                    partition,
-                    currentLeaderEpoch: -1,
-                    fetchOffset: 0,
-                    lastFetchedEpoch: -1,
-                    logStartOffset: -1,
-                    partitionMaxBytes: 16 << 20,
-                    replicaDirectoryId: ZERO_UUID,
-                    highWatermark: 9223372036854775807n,
-                  },
-                ],
-              },
-            ],
-            forgottenTopicsData: [],
-            rackId: '',
-          },
-          11,
-        );
+        const res = await conn.request(FetchApi, fetchOnePartition(topic, partition, 0, 1), 11);
         out.push({
           partition: `${topic}/${partition}`,
           batches: batches.map((b) => ({

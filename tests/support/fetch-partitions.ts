@@ -1,5 +1,5 @@
 import { Connection, parseHostPort } from '@samsa/client';
-import { FetchApi, MetadataApi, ZERO_UUID, decodeRecordBatches, type DecodedBatch } from '@samsa/protocol';
+import { FetchApi, MetadataApi, ZERO_UUID, decodeRecordBatches, type DecodedBatch, type FetchRequest } from '@samsa/protocol';
 
 /** Everything a topic holds, read with plain Fetch requests from each partition's leader. */
 export interface FetchedTopic {
@@ -9,6 +9,41 @@ export interface FetchedTopic {
 
 /** Fetch v11 is the last version that names topics (v13 uses ids); the mock serves up to v11. */
 const FETCH_MAX_VERSION = 11;
+
+/** A Fetch request for one partition from `offset`, maxWaitMs 0 (read_uncommitted: 0, read_committed: 1). */
+export function fetchOnePartition(topic: string, partition: number, offset: number, isolationLevel: 0 | 1): FetchRequest {
+  return {
+    clusterId: null,
+    replicaId: -1,
+    replicaState: { replicaId: -1, replicaEpoch: -1 },
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 32 << 20,
+    isolationLevel,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        topicId: ZERO_UUID,
+        partitions: [
+          {
+            partition,
+            currentLeaderEpoch: -1,
+            fetchOffset: offset,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1,
+            partitionMaxBytes: 16 << 20,
+            replicaDirectoryId: ZERO_UUID,
+            highWatermark: 9223372036854775807n,
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
 
 /**
  * Reads every batch of `topic` from offset 0 up to each partition's high watermark: Metadata
@@ -40,41 +75,7 @@ export async function fetchTopic(bootstrap: string, topic: string, maxRounds = 1
       let offset = 0;
       for (let round = 0; ; round++) {
         if (round >= maxRounds) throw new Error(`fetchTopic: ${topic}-${p.partitionIndex} still not read to its end after ${maxRounds} fetches`);
-        const res = await conn.request(
-          FetchApi,
-          {
-            clusterId: null,
-            replicaId: -1,
-            replicaState: { replicaId: -1, replicaEpoch: -1 },
-            maxWaitMs: 0,
-            minBytes: 1,
-            maxBytes: 32 << 20,
-            isolationLevel: 0,
-            sessionId: 0,
-            sessionEpoch: -1,
-            topics: [
-              {
-                topic,
-                topicId: ZERO_UUID,
-                partitions: [
-                  {
-                    partition: p.partitionIndex,
-                    currentLeaderEpoch: -1,
-                    fetchOffset: offset,
-                    lastFetchedEpoch: -1,
-                    logStartOffset: -1,
-                    partitionMaxBytes: 16 << 20,
-                    replicaDirectoryId: ZERO_UUID,
-                    highWatermark: 9223372036854775807n,
-                  },
-                ],
-              },
-            ],
-            forgottenTopicsData: [],
-            rackId: '',
-          },
-          FETCH_MAX_VERSION,
-        );
+        const res = await conn.request(FetchApi, fetchOnePartition(topic, p.partitionIndex, offset, 0), FETCH_MAX_VERSION);
         const pd = res.responses[0]?.partitions[0];
         if (pd === undefined || pd.errorCode !== 0) throw new Error(`fetchTopic: ${topic}-${p.partitionIndex} at ${offset}: error ${pd?.errorCode ?? 'no answer'}`);
         const got = (await decodeRecordBatches(pd.records ?? Buffer.alloc(0))).filter((b) => b.lastOffset >= offset);
