@@ -47,6 +47,7 @@ import {
 import { bootstrapList, parseHostPort } from './broker-address.js';
 import { ClientError } from './client-error.js';
 import { Connection, type ConnectionOptions } from './connection.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, LIST_OFFSETS_MAX_VERSION } from './consumer/list-offsets.js';
 import { ConnectionError, KafkaError } from './kafka-error.js';
 import { decodeMemberAssignment, type AssignedPartitions } from './group-assignment.js';
 
@@ -252,16 +253,7 @@ export interface DeletedRecords {
 
 const COORDINATOR_KEY_TYPE_GROUP = 0;
 const COORDINATOR_KEY_TYPE_TRANSACTION = 1;
-const LIST_OFFSETS_LATEST = -1;
-const LIST_OFFSETS_EARLIEST = -2;
 const ISOLATION_READ_UNCOMMITTED = 0;
-/**
- * ListOffsets v4+ adds leader epochs, which the admin client does not use,
- * and librdkafka's mock cluster (2.0.2) writes v4-5 partitions 4 bytes too
- * long (the leader epoch as an int64), which garbles answers that hold more
- * than one partition. v1-3 are served by every broker (Kafka 4 dropped v0 only).
- */
-const LIST_OFFSETS_MAX_VERSION = 3;
 /** OffsetFetch v10 and OffsetCommit v10 address topics by id; the admin client names them. */
 const OFFSET_FETCH_MAX_VERSION = 9;
 const OFFSET_COMMIT_MAX_VERSION = 9;
@@ -517,7 +509,7 @@ export class Admin {
    * or after `spec` ms (-1 when none, with timestamp -1).
    */
   async listOffsets(topic: string, spec: OffsetSpec): Promise<PartitionOffset[]> {
-    const timestamp = spec === 'earliest' ? LIST_OFFSETS_EARLIEST : spec === 'latest' ? LIST_OFFSETS_LATEST : spec;
+    const timestamp = spec === 'earliest' ? EARLIEST_TIMESTAMP : spec === 'latest' ? LATEST_TIMESTAMP : spec;
     if (!Number.isSafeInteger(timestamp) || (typeof spec === 'number' && spec < 0)) {
       throw new RangeError(`listOffsets: timestamp must be a non-negative whole number of ms, got ${String(spec)}`);
     }

@@ -18,6 +18,7 @@
 import { Admin } from './admin.js';
 import { bootstrapList, parseHostPort } from './broker-address.js';
 import { ClientError } from './client-error.js';
+import type { ClientConfig } from './client-config.js';
 import { Consumer } from './consumer/consumer.js';
 import type { ConsumerOptions } from './consumer/consumer-options.js';
 import { consoleLogger, type Logger } from './logger.js';
@@ -71,32 +72,23 @@ export class Kafka {
 
   /** A new producer (not connected yet); with `transactionalId` it is transactional (`producer.transaction()`, see docs/client.md). */
   producer(options: ProducerOptions = {}): Producer {
-    return new Producer(
-      {
-        clientId: this.#clientId,
-        brokers: this.#brokers,
-        connectionTimeoutMs: this.#connectionTimeoutMs,
-        requestTimeoutMs: this.#requestTimeoutMs,
-        retry: this.#retry,
-        logger: this.#logger,
-      },
-      options,
-    );
+    return new Producer(this.#clientConfig(), options);
   }
 
   /** A new consumer (not connected yet); see docs/client.md. */
   consumer(options: ConsumerOptions = {}): Consumer {
-    return new Consumer(
-      {
-        clientId: this.#clientId,
-        brokers: this.#brokers,
-        connectionTimeoutMs: this.#connectionTimeoutMs,
-        requestTimeoutMs: this.#requestTimeoutMs,
-        retry: this.#retry,
-        logger: this.#logger,
-      },
-      options,
-    );
+    return new Consumer(this.#clientConfig(), options);
+  }
+
+  #clientConfig(): ClientConfig {
+    return {
+      clientId: this.#clientId,
+      brokers: this.#brokers,
+      connectionTimeoutMs: this.#connectionTimeoutMs,
+      requestTimeoutMs: this.#requestTimeoutMs,
+      retry: this.#retry,
+      logger: this.#logger,
+    };
   }
 
   /** A new admin client (call `connect()` on it), the same `Admin` the CLI uses. */

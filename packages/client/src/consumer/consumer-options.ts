@@ -5,7 +5,7 @@
  * ClientError(SAMSA_ERR_INVALID_CONFIG) when the consumer is created.
  */
 import { ClientError } from '../client-error.js';
-import type { Logger } from '../logger.js';
+import type { ClientConfig } from '../client-config.js';
 import { retryPolicy, type RetryOptions, type RetryPolicy } from '../retry.js';
 import type { PartitionAssigner, RebalanceProtocol } from './assignors/assignor.js';
 import { cooperativeStickyAssigner } from './assignors/cooperative-sticky.js';
@@ -91,16 +91,6 @@ export interface ConsumerOptions {
   random?: () => number;
 }
 
-/** What the consumer takes from the `Kafka` instance. */
-export interface ConsumerClientConfig {
-  clientId: string;
-  brokers: string[];
-  connectionTimeoutMs: number;
-  requestTimeoutMs: number;
-  retry: RetryOptions | undefined;
-  logger: Logger;
-}
-
 /** Validated consumer options with every default filled in. */
 export interface ConsumerSettings {
   groupId: string | null;
@@ -168,7 +158,7 @@ function assignersOf(list: ConsumerOptions['partitionAssigners']): PartitionAssi
 }
 
 /** Validates `o` against the client's defaults; throws ClientError(SAMSA_ERR_INVALID_CONFIG). */
-export function consumerSettings(client: ConsumerClientConfig, o: ConsumerOptions): ConsumerSettings {
+export function consumerSettings(client: ClientConfig, o: ConsumerOptions): ConsumerSettings {
   if (o === null || typeof o !== 'object') throw invalid('kafka.consumer() takes { groupId, ... }');
   const assigners = assignersOf(o.partitionAssigners);
   const sessionTimeoutMs = int('sessionTimeoutMs', o.sessionTimeoutMs, 30_000, 1);

@@ -28,6 +28,7 @@
  * Lost partitions (fenced member) go the same way without the commit.
  */
 import { ErrorCode } from '@samsa/protocol';
+import { clusterOptions, type ClientConfig } from '../client-config.js';
 import { Cluster } from '../cluster/cluster.js';
 import { ClientError } from '../client-error.js';
 import { KafkaError } from '../kafka-error.js';
@@ -37,7 +38,6 @@ import type { ConsumerMessage } from './consumer-message.js';
 import {
   consumerSettings,
   runSettings,
-  type ConsumerClientConfig,
   type ConsumerOptions,
   type ConsumerSettings,
   type RunOptions,
@@ -153,7 +153,7 @@ function checkTopicPartition(topic: unknown, partition: unknown, what: string): 
 export class Consumer implements AsyncIterable<ConsumerMessage> {
   /** Event names, as kafkajs' `consumer.events`. */
   readonly events = ConsumerEvents;
-  readonly #client: ConsumerClientConfig;
+  readonly #client: ClientConfig;
   readonly #s: ConsumerSettings;
   readonly #random: () => number;
   readonly #emitter: ConsumerEventEmitter;
@@ -169,7 +169,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   #lock: Promise<unknown> = Promise.resolve();
 
   /** Use `kafka.consumer(options)`. Throws ClientError(SAMSA_ERR_INVALID_CONFIG) for bad options. */
-  constructor(client: ConsumerClientConfig, options: ConsumerOptions = {}) {
+  constructor(client: ClientConfig, options: ConsumerOptions = {}) {
     this.#client = client;
     this.#s = consumerSettings(client, options);
     this.#random = options.random ?? Math.random;
@@ -192,17 +192,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
 
   async #connect(): Promise<void> {
     const s = this.#s;
-    const cluster = new Cluster({
-      clientId: this.#client.clientId,
-      brokers: this.#client.brokers,
-      connectionTimeoutMs: this.#client.connectionTimeoutMs,
-      requestTimeoutMs: s.requestTimeoutMs,
-      retry: s.retry,
-      logger: this.#client.logger,
-      allowAutoTopicCreation: s.allowAutoTopicCreation,
-      metadataMaxAgeMs: s.metadataMaxAgeMs,
-      random: this.#random,
-    });
+    const cluster = new Cluster(clusterOptions(this.#client, s, this.#random));
     try {
       await cluster.connect();
     } catch (err) {

@@ -18,11 +18,12 @@ export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 
 /**
- * Highest version used. v4 adds leader epochs, which this consumer does not use; and
- * librdkafka's mock cluster (2.0.2) garbles v4+ answers that hold more than one partition.
+ * Highest version used, here and by the admin client. v4 adds leader epochs, which neither
+ * uses; and librdkafka's mock cluster (2.0.2) writes v4-5 partitions 4 bytes too long (the
+ * leader epoch as an int64), which garbles answers that hold more than one partition.
  * v1-3 are served by every broker, Kafka 4 included (KIP-896 removed only v0).
  */
-const LIST_OFFSETS_MAX_VERSION = 3;
+export const LIST_OFFSETS_MAX_VERSION = 3;
 
 /** One lookup: a partition and a timestamp (or EARLIEST/LATEST). */
 export interface OffsetQuery extends TopicPartition {

@@ -11,9 +11,9 @@
  * (idempotence) and transaction-manager.ts (transactions).
  */
 import { CompressionCodec } from '@samsa/protocol';
+import { clusterOptions, type ClientConfig } from '../client-config.js';
 import { Cluster, type TopicMetadata } from '../cluster/cluster.js';
 import { ClientError } from '../client-error.js';
-import type { Logger } from '../logger.js';
 import { retryPolicy, type RetryOptions, type RetryPolicy } from '../retry.js';
 import { normalizeMessage, toAcks, toCodec, type Acks, type CompressionType, type Message, type NormalizedMessage, type RecordMetadata } from './message.js';
 import { estimateRecordBytes, type PendingRecord, type ProducerBatch } from './producer-batch.js';
@@ -106,16 +106,6 @@ export interface SendBatchInput {
   compression?: CompressionType;
 }
 
-/** What the producer takes from the `Kafka` instance. */
-export interface ProducerClientConfig {
-  clientId: string;
-  brokers: string[];
-  connectionTimeoutMs: number;
-  requestTimeoutMs: number;
-  retry: RetryOptions | undefined;
-  logger: Logger;
-}
-
 interface Settings {
   idempotent: boolean;
   transactionalId: string | null;
@@ -187,7 +177,7 @@ function positiveInt(name: string, v: number | undefined, fallback: number, min 
 }
 
 /** Validates producer options against each other (Java's rules for idempotence). */
-function settingsOf(client: ProducerClientConfig, o: ProducerOptions): Settings {
+function settingsOf(client: ClientConfig, o: ProducerOptions): Settings {
   const acks = toAcks(o.acks, -1);
   // Producer retry options override the Kafka client's field by field.
   const retry = retryPolicy({ ...client.retry, ...o.retry });
@@ -231,7 +221,7 @@ function settingsOf(client: ProducerClientConfig, o: ProducerOptions): Settings 
  * order their `send` calls were made.
  */
 export class Producer {
-  readonly #client: ProducerClientConfig;
+  readonly #client: ClientConfig;
   readonly #settings: Settings;
   readonly #partitioner: Partitioner | BatchAwarePartitioner;
   readonly #random: () => number;
@@ -244,7 +234,7 @@ export class Producer {
   readonly #queueing = new Set<Promise<void>>();
 
   /** Use `kafka.producer(options)`. Throws ClientError(SAMSA_ERR_INVALID_CONFIG) for bad options. */
-  constructor(client: ProducerClientConfig, options: ProducerOptions = {}) {
+  constructor(client: ClientConfig, options: ProducerOptions = {}) {
     this.#client = client;
     this.#settings = settingsOf(client, options);
     this.#random = options.random ?? Math.random;
@@ -285,17 +275,7 @@ export class Producer {
   async #connect(): Promise<void> {
     const s = this.#settings;
     const now = Date.now;
-    const cluster = new Cluster({
-      clientId: this.#client.clientId,
-      brokers: this.#client.brokers,
-      connectionTimeoutMs: this.#client.connectionTimeoutMs,
-      requestTimeoutMs: s.requestTimeoutMs,
-      retry: s.retry,
-      logger: this.#client.logger,
-      allowAutoTopicCreation: s.allowAutoTopicCreation,
-      metadataMaxAgeMs: s.metadataMaxAgeMs,
-      random: this.#random,
-    });
+    const cluster = new Cluster(clusterOptions(this.#client, s, this.#random));
     let transactions: TransactionManager | null = null;
     const identity = new ProducerIdentity(
       s.idempotent,

@@ -61,15 +61,11 @@
  * error (e.g. INVALID_TXN_STATE) is handled the same way.
  */
 import { ErrorCode } from '@samsa/protocol';
-import type { Cluster } from '../cluster/cluster.js';
 import { ClientError } from '../client-error.js';
 import { KafkaError } from '../kafka-error.js';
-import type { Logger } from '../logger.js';
-import type { RetryPolicy } from '../retry.js';
-import type { ProducerIdentity } from './producer-identity.js';
 import type { TransactionGate } from './sender.js';
 import { TransactionError } from './transaction-error.js';
-import { StepFailure, TransactionRequests, type CoordinatorApi, type OffsetsMember, type PartitionToAdd, type TopicOffsets } from './transaction-requests.js';
+import { StepFailure, TransactionRequests, type CoordinatorApi, type OffsetsMember, type PartitionToAdd, type TopicOffsets, type TransactionRequestsOptions } from './transaction-requests.js';
 
 /** See the table at the top of this file. */
 export type TransactionState = 'uninitialized' | 'initializing' | 'ready' | 'inTransaction' | 'committing' | 'aborting' | 'abortableError' | 'fatalError';
@@ -103,19 +99,8 @@ export function callVerdict(state: TransactionState, call: TransactionCall): Cal
 /** Produce errors that end a transactional producer (see the top of this file). */
 const FATAL_PRODUCE = new Set<number>([ErrorCode.PRODUCER_FENCED, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]);
 
-/** Settings of a {@link TransactionManager}. */
-export interface TransactionManagerOptions {
-  transactionalId: string;
-  transactionTimeoutMs: number;
-  cluster: Cluster;
-  identity: ProducerIdentity;
-  clientId: string;
-  connectionTimeoutMs: number;
-  requestTimeoutMs: number;
-  retry: RetryPolicy;
-  logger: Logger;
-  random: () => number;
-  now: () => number;
+/** Settings of a {@link TransactionManager}: those of its requests, and its hooks into the producer. */
+export interface TransactionManagerOptions extends TransactionRequestsOptions {
   /** Sends everything buffered now and resolves when every batch settled (the producer's flush). */
   flush: () => Promise<void>;
   /** Wakes the sender: a partition was added, or unsent batches must now fail. */
