@@ -25,7 +25,6 @@ same way as Samsa's.
 """
 
 import argparse
-import ctypes
 import json
 import os
 import sys
@@ -47,34 +46,19 @@ def fail(msg):
 
 
 def cmd_mock(args):
-    lib = ctypes.CDLL("librdkafka.so.1")
-    lib.rd_kafka_conf_new.restype = ctypes.c_void_p
-    lib.rd_kafka_conf_set.restype = ctypes.c_int
-    lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
-    lib.rd_kafka_new.restype = ctypes.c_void_p
-    lib.rd_kafka_new.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
-    lib.rd_kafka_mock_cluster_new.restype = ctypes.c_void_p
-    lib.rd_kafka_mock_cluster_new.argtypes = [ctypes.c_void_p, ctypes.c_int]
-    lib.rd_kafka_mock_cluster_bootstraps.restype = ctypes.c_char_p
-    lib.rd_kafka_mock_cluster_bootstraps.argtypes = [ctypes.c_void_p]
-    lib.rd_kafka_mock_topic_create.restype = ctypes.c_int
-    lib.rd_kafka_mock_topic_create.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]
-    errstr = ctypes.create_string_buffer(512)
-    conf = lib.rd_kafka_conf_new()
-    # The host handle never connects anywhere; a dummy bootstrap silences its CONFWARN.
-    lib.rd_kafka_conf_set(conf, b"bootstrap.servers", b"127.0.0.1:1", errstr, 512)
-    lib.rd_kafka_conf_set(conf, b"log_level", b"3", errstr, 512)
-    rk = lib.rd_kafka_new(0, conf, errstr, 512)  # RD_KAFKA_PRODUCER
-    if not rk:
-        fail("rd_kafka_new: " + errstr.value.decode())
-    mcluster = lib.rd_kafka_mock_cluster_new(rk, args.brokers)
-    if not mcluster:
-        fail("rd_kafka_mock_cluster_new failed")
-    emit({"bootstrap": lib.rd_kafka_mock_cluster_bootstraps(mcluster).decode(), "pid": os.getpid()})
+    # The ctypes binding is the tests' (tests/clients/librdkafka_mock.py), so both host the same mock.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "clients"))
+    from librdkafka_mock import MockCluster
+
+    try:
+        mock = MockCluster(args.brokers)
+    except RuntimeError as e:
+        fail(str(e))
+    emit({"bootstrap": mock.bootstrap, "pid": os.getpid()})
     for line in sys.stdin:
         parts = line.split()
         if len(parts) == 3 and parts[0] == "topic":
-            err = lib.rd_kafka_mock_topic_create(mcluster, parts[1].encode(), int(parts[2]), 1)
+            err = mock.create_topic(parts[1], parts[2])
             emit({"created": parts[1], "err": err})
         elif parts:
             emit({"error": "unknown command " + line.strip()})
