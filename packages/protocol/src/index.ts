@@ -39,6 +39,7 @@ export {
   setBaseOffset,
   setPartitionLeaderEpoch,
   setLogAppendTime,
+  writeBatchCrc,
 } from './records/record-batch-header.js';
 export {
   validateBatches,

@@ -9,25 +9,26 @@
  *                                   └──── requeued ────┘ (retriable failure)
  *
  * The batch is encoded (and compressed) once, when sealed, without a
- * producer identity. Just before it is first sent, an idempotent producer
- * stamps it with producer id, epoch and base sequence ({@link stamp}), which
- * patches the 61-byte header and recomputes the CRC; a retry sends the same
- * bytes, and a new stamp happens only after the producer identity changed.
- * Compression therefore never runs twice for one batch.
+ * producer identity and without its CRC. Just before it is first sent, an
+ * idempotent producer stamps it with producer id, epoch and base sequence
+ * ({@link stamp}), which patches the 61-byte header; the CRC, which covers
+ * those fields, is written once the header is final ({@link wireBytes}). A
+ * retry sends the same bytes, and a new stamp happens only after the
+ * producer identity changed. Compression and the CRC therefore never run
+ * twice for one header.
  */
 import {
   ATTR_TRANSACTIONAL_MASK,
   ATTRIBUTES_OFFSET,
   BASE_SEQUENCE_OFFSET,
-  CRC_OFFSET,
   CompressionCodec,
   PRODUCER_EPOCH_OFFSET,
   PRODUCER_ID_OFFSET,
-  crc32c,
   encodeRecordBatch,
   encodeRecordBatchSync,
   type RecordHeader,
   type RecordInput,
+  writeBatchCrc,
 } from '@samsa/protocol';
 
 /** Bytes of the record batch header; what a batch costs before its records. */
@@ -107,6 +108,8 @@ export class ProducerBatch {
   baseSequence = -1;
   /** Identity generation of the stamp; a batch stamped in an older generation is restamped. */
   generation = -1;
+  /** Whether `buffer`'s CRC matches its header (encoded without one; a stamp changes the header). */
+  #crcWritten = false;
 
   constructor(id: number, topic: string, partition: number, acks: number, compression: CompressionCodec, nowMs: number, deliveryTimeoutMs: number) {
     this.id = id;
@@ -151,7 +154,7 @@ export class ProducerBatch {
   encode(): Promise<void> | void {
     this.state = 'encoding';
     const records: RecordInput[] = this.records;
-    const input = { baseTimestamp: this.records[0].timestamp, compression: this.compression, records };
+    const input = { baseTimestamp: this.records[0].timestamp, compression: this.compression, records, deferCrc: true };
     if (this.compression === CompressionCodec.Gzip || this.compression === CompressionCodec.Zstd) {
       return encodeRecordBatch(input).then((buf) => {
         // The batch may have failed (delivery timeout) while it was being compressed.
@@ -166,8 +169,7 @@ export class ProducerBatch {
 
   /**
    * Writes producer id, epoch, base sequence and the transactional flag into
-   * the encoded header and recomputes the CRC (which covers everything from
-   * the attributes on).
+   * the encoded header; the CRC follows in {@link wireBytes}.
    */
   stamp(producerId: number, producerEpoch: number, baseSequence: number, generation: number, transactional = false): void {
     const buf = this.buffer;
@@ -180,11 +182,22 @@ export class ProducerBatch {
     buf.writeUInt32BE(producerId - high * 0x1_0000_0000, PRODUCER_ID_OFFSET + 4);
     buf.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
     buf.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);
-    buf.writeUInt32BE(crc32c(buf.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+    this.#crcWritten = false;
     this.producerId = producerId;
     this.producerEpoch = producerEpoch;
     this.baseSequence = baseSequence;
     this.generation = generation;
+  }
+
+  /** The bytes to send: the encoded batch with the CRC of its current header. */
+  wireBytes(): Buffer {
+    const buf = this.buffer;
+    if (buf === null) throw new Error('send before encode');
+    if (!this.#crcWritten) {
+      writeBatchCrc(buf);
+      this.#crcWritten = true;
+    }
+    return buf;
   }
 
   /** Reports success to every segment owner. */

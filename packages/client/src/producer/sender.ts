@@ -339,7 +339,7 @@ export class Sender {
     for (const b of batches) {
       let list = byTopic.get(b.topic);
       if (list === undefined) byTopic.set(b.topic, (list = []));
-      list.push({ index: b.partition, records: b.buffer as Buffer });
+      list.push({ index: b.partition, records: b.wireBytes() });
     }
     const request = {
       transactionalId: this.#txn === null ? null : this.#txn.transactionalId,

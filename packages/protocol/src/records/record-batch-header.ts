@@ -188,6 +188,11 @@ export function setLogAppendTime(buf: Buffer, pos: number, timestampMs: number):
   const attrPos = pos + ATTRIBUTES_OFFSET;
   buf.writeInt16BE(buf.readInt16BE(attrPos) | ATTR_TIMESTAMP_TYPE_MASK, attrPos);
   writeInt64(buf, pos + MAX_TIMESTAMP_OFFSET, timestampMs);
+  writeBatchCrc(buf, pos);
+}
+
+/** Computes and writes the CRC of the batch at `pos` (it covers everything from the attributes to the batch's end). */
+export function writeBatchCrc(buf: Buffer, pos = 0): void {
   const end = pos + LOG_OVERHEAD + buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
-  buf.writeUInt32BE(crc32c(buf.subarray(attrPos, end)), pos + CRC_OFFSET);
+  buf.writeUInt32BE(crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, end)), pos + CRC_OFFSET);
 }

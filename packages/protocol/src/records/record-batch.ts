@@ -51,6 +51,11 @@ export interface RecordBatchInput {
    * a batch whose last records were removed still covers its full offset range.
    */
   lastOffsetDelta?: number;
+  /**
+   * Leave the CRC field 0: the caller changes header fields first (a producer stamps its
+   * id and sequence at send time) and then writes the CRC once with `writeBatchCrc`.
+   */
+  deferCrc?: boolean;
   records: RecordInput[];
 }
 
@@ -109,7 +114,7 @@ function writeHeader(out: Buffer, input: RecordBatchInput, layout: RecordsLayout
   out.writeInt16BE(input.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET);
   out.writeInt32BE(input.baseSequence ?? -1, BASE_SEQUENCE_OFFSET);
   out.writeInt32BE(input.records.length, RECORDS_COUNT_OFFSET);
-  out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+  out.writeUInt32BE(input.deferCrc === true ? 0 : crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
 }
 
 function encodeUncompressedRecords(input: RecordBatchInput, layout: RecordsLayout): Buffer {

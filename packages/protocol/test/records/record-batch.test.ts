@@ -16,6 +16,7 @@ import {
   setPartitionLeaderEpoch,
   TimestampType,
   validateBatches,
+  writeBatchCrc,
   type RecordBatchInput,
 } from '../../src/index.js';
 
@@ -196,4 +197,16 @@ test('structural corruption inside records is reported, not mis-decoded', async 
   buf.writeInt32BE(1, 23);
   setLogAppendTime(buf, 0, 0); // recomputes the CRC
   await assert.rejects(decodeRecordBatches(buf), RecordFormatError);
+});
+
+test('deferCrc leaves the CRC to the caller; writeBatchCrc then makes the same batch as a plain encode', async () => {
+  for (const codec of CODECS) {
+    const input = sampleInput(codec);
+    const plain = await encodeRecordBatch(input);
+    const deferred = await encodeRecordBatch({ ...input, deferCrc: true });
+    assert.equal(deferred.readUInt32BE(CRC_OFFSET), 0, `codec ${codec}: no CRC yet`);
+    assert.equal(validateBatches(deferred).ok, false, `codec ${codec}: invalid until the CRC is written`);
+    writeBatchCrc(deferred);
+    assert.deepEqual(deferred, plain, `codec ${codec}`);
+  }
 });
