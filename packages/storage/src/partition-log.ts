@@ -58,6 +58,7 @@ import { systemClock, type Clock } from './clock.js';
 import { OffsetOutOfRangeError, StorageError } from './errors.js';
 import { nodeFs, type Fs } from './fs.js';
 import { assert } from './invariant.js';
+import { classifyStorageFault, LogDirHealth } from './log-dir-health.js';
 import { maxSegmentMs, type LogConfig } from './log-config.js';
 import { CLEAN_SHUTDOWN_FILE, openLogState, type OpenInfo } from './log-open.js';
 import { offsetForTimestamp, offsetOfMaxTimestamp, readLog, type ReadResult } from './log-reads.js';
@@ -91,6 +92,12 @@ export interface PartitionLogOptions {
   clock?: Clock;
   /** Single-node default true: the high watermark moves to the log end offset on every append. */
   highWatermarkFollowsLogEnd?: boolean;
+  /**
+   * The health of the log directory `dir`, shared by all its partitions
+   * (LogManager passes one per log.dirs entry). Default: one of this log's
+   * own, so a failed fsync still takes this log offline.
+   */
+  logDirHealth?: LogDirHealth;
 }
 
 /** The log of one partition. */
@@ -102,6 +109,7 @@ export class PartitionLog {
   /** What open() found. */
   readonly openInfo: OpenInfo;
   #s: LogState;
+  #health: LogDirHealth;
   #hwFollowsLeo: boolean;
   #queue: Promise<unknown> = Promise.resolve();
   /** The appends of the last queue entry, while more may join it (see append). */
@@ -110,11 +118,12 @@ export class PartitionLog {
   #lastFlushMs: number;
   #closed = false;
 
-  private constructor(state: LogState, hwFollowsLeo: boolean, info: OpenInfo) {
+  private constructor(state: LogState, health: LogDirHealth, hwFollowsLeo: boolean, info: OpenInfo) {
     this.topic = state.topic;
     this.partition = state.partition;
     this.dir = state.dir;
     this.#s = state;
+    this.#health = health;
     this.#hwFollowsLeo = hwFollowsLeo;
     this.#lastFlushMs = state.clock.nowMs();
     this.openInfo = info;
@@ -128,7 +137,9 @@ export class PartitionLog {
    * rebuilt (see log-open.ts and recovery.ts for the full table).
    */
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
-    const { state, info } = await openLogState({
+    const health = opts.logDirHealth ?? new LogDirHealth(opts.dir);
+    health.ensureOnline(`${opts.topic}-${opts.partition}`);
+    const opened = openLogState({
       logDir: opts.dir,
       topic: opts.topic,
       partition: opts.partition,
@@ -136,7 +147,24 @@ export class PartitionLog {
       fs: opts.fs ?? nodeFs,
       clock: opts.clock ?? systemClock,
     });
-    return new PartitionLog(state, opts.highWatermarkFollowsLogEnd ?? true, info);
+    const { state, info } = await opened.catch((err: unknown) => {
+      health.report(err, `${opts.topic}-${opts.partition}`);
+      throw err;
+    });
+    return new PartitionLog(state, health, opts.highWatermarkFollowsLogEnd ?? true, info);
+  }
+
+  /**
+   * False once a fault took this log's directory offline (log-dir-health.ts):
+   * every operation then fails with KAFKA_STORAGE_ERROR until restart.
+   */
+  get online(): boolean {
+    return this.#health.online;
+  }
+
+  /** The health of the log directory holding this log. */
+  get logDirHealth(): LogDirHealth {
+    return this.#health;
   }
 
   /** First offset that may be read. */
@@ -270,7 +298,7 @@ export class PartitionLog {
    */
   async read(offset: number, maxBytes: number, opts?: { maxOffset?: number }): Promise<ReadResult> {
     this.#ensureOpen();
-    return readLog(this.#s, offset, maxBytes, opts?.maxOffset ?? Number.MAX_SAFE_INTEGER);
+    return readLog(this.#s, offset, maxBytes, opts?.maxOffset ?? Number.MAX_SAFE_INTEGER).catch(this.#failed);
   }
 
   /**
@@ -279,7 +307,7 @@ export class PartitionLog {
    */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     this.#ensureOpen();
-    return offsetForTimestamp(this.#s, timestamp);
+    return offsetForTimestamp(this.#s, timestamp).catch(this.#failed);
   }
 
   /**
@@ -288,7 +316,7 @@ export class PartitionLog {
    */
   async offsetOfMaxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
     this.#ensureOpen();
-    return offsetOfMaxTimestamp(this.#s);
+    return offsetOfMaxTimestamp(this.#s).catch(this.#failed);
   }
 
   /**
@@ -318,7 +346,7 @@ export class PartitionLog {
    * it is expired too. Returns the number of segments deleted.
    */
   applyRetention(): Promise<number> {
-    return this.#enqueue(() => (this.#closed ? Promise.resolve(0) : applyRetention(this.#s, true)));
+    return this.#enqueue(() => (this.#closed || !this.#health.online ? Promise.resolve(0) : applyRetention(this.#s, true)));
   }
 
   /** Rolls the active segment if segment.ms has passed (by the clock). True if it rolled. */
@@ -368,17 +396,26 @@ export class PartitionLog {
   /** Flushes if flush.ms has elapsed since the last flush (for LogManager's scheduler). */
   maybeFlush(): Promise<void> {
     return this.#enqueue(async () => {
-      if (this.#closed || this.#unflushedMessages === 0) return;
+      // Never on an offline log: a failed fdatasync is not retried.
+      if (this.#closed || !this.#health.online || this.#unflushedMessages === 0) return;
       if (this.#s.clock.nowMs() - this.#lastFlushMs >= this.#s.config.flushMs) await this.#flushData();
     });
   }
 
-  /** Flushes everything, closes the files and writes the clean-shutdown marker. */
+  /**
+   * Flushes everything, closes the files and writes the clean-shutdown
+   * marker. On an offline log it only closes the files: no fsync is retried
+   * and no marker written, so the next open runs recovery.
+   */
   close(): Promise<void> {
     return this.#enqueue(async () => {
       if (this.#closed) return;
       this.#closed = true;
       const s = this.#s;
+      if (!this.#health.online) {
+        for (const seg of s.segments) await seg.close().catch(() => undefined);
+        return;
+      }
       for (const seg of s.segments) await seg.seal();
       for (const seg of s.segments) await seg.close();
       await writeProducerSnapshot(s, logEndOffset(s));
@@ -419,6 +456,7 @@ export class PartitionLog {
           try {
             await rollSegment(s);
           } catch (err) {
+            this.#reportFault(err);
             items[i].reject(err);
             i++;
           }
@@ -430,6 +468,7 @@ export class PartitionLog {
           try {
             await this.#writeRun(plan.run, active, plan.nextOffset, now, producers);
           } catch (err) {
+            this.#reportFault(err);
             writeErr = err;
           }
         }
@@ -452,24 +491,31 @@ export class PartitionLog {
     const parts: Array<{ buf: Buffer; batches: AppendBatchInfo[] }> = [];
     for (const r of run) if (r.prepared !== null && r.prepared.duplicateOf === null) parts.push({ buf: r.p.buf, batches: r.prepared.infos });
     await active.appendMany(parts, now);
-    const completed = producers.commit();
-    // Aborted ranges enter the in-memory index in the same tick as the
-    // LSO and high watermark move, so no read_committed fetch can see
-    // an aborted record without its AbortedTransactions entry.
-    const aborted: AbortedTxn[] = [];
-    for (const txn of completed) {
-      if (!txn.aborted) continue;
-      const firstUnstable = s.producers.firstUnstableOffset();
-      const lastStableOffset = firstUnstable >= 0 ? firstUnstable : txn.lastOffset + 1;
-      const entry = { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset };
-      s.txnIndex.remember(entry);
-      aborted.push(entry);
+    // From here the batches are in the segment and cannot be taken back: a
+    // failure before their ack takes the log dir offline, even ENOSPC.
+    try {
+      const completed = producers.commit();
+      // Aborted ranges enter the in-memory index in the same tick as the
+      // LSO and high watermark move, so no read_committed fetch can see
+      // an aborted record without its AbortedTransactions entry.
+      const aborted: AbortedTxn[] = [];
+      for (const txn of completed) {
+        if (!txn.aborted) continue;
+        const firstUnstable = s.producers.firstUnstableOffset();
+        const lastStableOffset = firstUnstable >= 0 ? firstUnstable : txn.lastOffset + 1;
+        const entry = { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset };
+        s.txnIndex.remember(entry);
+        aborted.push(entry);
+      }
+      if (this.#hwFollowsLeo) s.highWatermark = nextOffset;
+      for (const entry of aborted) await s.txnIndex.persist(active.baseOffset, entry);
+      checkInvariants(s);
+      this.#unflushedMessages += nextOffset - firstOffset;
+      if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();
+    } catch (err) {
+      if (classifyStorageFault(err) !== 'no-space') throw err;
+      throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.topic}-${this.partition}: out of space after the batches were written`, { cause: err, fault: 'io-failed' });
     }
-    if (this.#hwFollowsLeo) s.highWatermark = nextOffset;
-    for (const entry of aborted) await s.txnIndex.persist(active.baseOffset, entry);
-    checkInvariants(s);
-    this.#unflushedMessages += nextOffset - firstOffset;
-    if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();
   }
 
   /** Resolves or rejects every append of a run, in call order. */
@@ -501,12 +547,24 @@ export class PartitionLog {
 
   #ensureOpen(): void {
     if (this.#closed) throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.topic}-${this.partition} is closed`);
+    this.#health.ensureOnline(`${this.topic}-${this.partition}`);
   }
+
+  /** Hands an error to the log dir's health, which takes the dir offline if the fault calls for it. */
+  #reportFault(err: unknown): void {
+    this.#health.report(err, `${this.topic}-${this.partition}`);
+  }
+
+  /** For promise chains: reports the error (see #reportFault) and rethrows it. */
+  #failed = (err: unknown): never => {
+    this.#reportFault(err);
+    throw err;
+  };
 
   #enqueue<T>(fn: () => Promise<T>): Promise<T> {
     // Appends called after this operation must not join a group queued before it.
     this.#openGroup = null;
-    const run = this.#queue.then(fn);
+    const run = this.#queue.then(fn).catch(this.#failed);
     this.#queue = run.catch(() => undefined);
     return run;
   }
