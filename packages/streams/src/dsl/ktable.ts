@@ -1,0 +1,70 @@
+/**
+ * KTable: a changelog stream, the latest value per key. Its nodes pass
+ * `Change`s (see change.ts); `toStream()` gives the updates as a KStream.
+ * A table with a store is queryable by `queryableStoreName`.
+ */
+import type { Serde } from '../serdes/serde.js';
+import { Stores } from '../state/stores.js';
+import type { InternalStreamsBuilder } from './internal-builder.js';
+import { KStream } from './kstream.js';
+import type { Materialized, Named } from './options.js';
+import { toStreamProcessor } from './stateless-processors.js';
+import { tableTransformProcessor } from './table-processors.js';
+
+export class KTable<K, V> {
+  /** @internal */
+  readonly builder: InternalStreamsBuilder;
+  readonly nodeName: string;
+  /** @internal */
+  readonly keySerde: Serde<K> | undefined;
+  /** @internal */
+  readonly valueSerde: Serde<V> | undefined;
+  /** The store holding this table, or null when it is not materialized. */
+  readonly queryableStoreName: string | null;
+
+  /** @internal Use StreamsBuilder.table() or an aggregation. */
+  constructor(builder: InternalStreamsBuilder, nodeName: string, keySerde: Serde<K> | undefined, valueSerde: Serde<V> | undefined, storeName: string | null) {
+    this.builder = builder;
+    this.nodeName = nodeName;
+    this.keySerde = keySerde;
+    this.valueSerde = valueSerde;
+    this.queryableStoreName = storeName;
+  }
+
+  #transform<V2>(prefix: string, compute: (key: K, value: V) => V2 | null, valueSerde: Serde<V2> | undefined, materialized: Materialized<K, V2> | undefined, named: Named | undefined): KTable<K, V2> {
+    const storeName = materialized?.storeName ?? null;
+    const name = named?.name ?? this.builder.newProcessorName(prefix);
+    const keySerde = materialized?.keySerde ?? this.keySerde;
+    const resultValueSerde = materialized?.valueSerde ?? valueSerde;
+    this.builder.topology.addProcessor(name, tableTransformProcessor<K, V, V2>(compute, storeName), this.nodeName);
+    if (storeName !== null) {
+      let store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), keySerde, resultValueSerde);
+      if (materialized?.logging === false) store = store.withLoggingDisabled();
+      else if (typeof materialized?.logging === 'object') store = store.withLoggingEnabled(materialized.logging);
+      this.builder.topology.addStateStore(store, name);
+    }
+    return new KTable<K, V2>(this.builder, name, keySerde, resultValueSerde, storeName);
+  }
+
+  /** Keeps the keys whose value satisfies `predicate`; others become deletes downstream. */
+  filter(predicate: (key: K, value: V) => boolean, materialized?: Materialized<K, V>, named?: Named): KTable<K, V> {
+    return this.#transform<V>('KTABLE-FILTER-', (k, v) => (predicate(k, v) ? v : null), this.valueSerde, materialized, named);
+  }
+
+  /** Drops the keys whose value satisfies `predicate`. */
+  filterNot(predicate: (key: K, value: V) => boolean, materialized?: Materialized<K, V>, named?: Named): KTable<K, V> {
+    return this.#transform<V>('KTABLE-FILTER-', (k, v) => (predicate(k, v) ? null : v), this.valueSerde, materialized, named);
+  }
+
+  /** A new value per key (deletes stay deletes). */
+  mapValues<V2>(mapper: (value: V, key: K) => V2, materialized?: Materialized<K, V2>, named?: Named): KTable<K, V2> {
+    return this.#transform<V2>('KTABLE-MAPVALUES-', (k, v) => mapper(v, k), undefined, materialized, named);
+  }
+
+  /** The table's updates as a stream (a delete becomes a record with a null value). */
+  toStream(named?: Named): KStream<K, V> {
+    const name = named?.name ?? this.builder.newProcessorName('KTABLE-TOSTREAM-');
+    this.builder.topology.addProcessor(name, toStreamProcessor<K, V>(), this.nodeName);
+    return new KStream<K, V>(this.builder, name, this.keySerde, this.valueSerde, false);
+  }
+}
