@@ -36,3 +36,5 @@ export {
   type ProcessingGuarantee,
   type DeserializationExceptionHandling,
 } from './runtime/streams-config.js';
+export { KafkaStreams, type StreamsConfig, type StreamsState, type StreamsMetrics, type ReadOnlyKeyValueView } from './runtime/kafka-streams.js';
+export type { TopicPlan, InternalTopicSpec } from './runtime/internal-topics.js';
