@@ -1,5 +1,5 @@
 // Issue 14, Samsa Streams runtime failures against a real Samsa broker: a missing source topic
-// stops start() with a clear error; an undeserializable record (written by kafkajs) stops a
+// and a join of topics that are not co-partitioned stop start() with a clear error; an undeserializable record (written by kafkajs) stops a
 // logAndFail application with nothing of its batch committed, and the next instance with
 // logAndContinue skips exactly that record and processes the rest.
 import assert from 'node:assert/strict';
@@ -42,6 +42,19 @@ test('runtime errors: missing source topic, then logAndFail vs logAndContinue on
   const early = new KafkaStreams(topology(), config('logAndFail'));
   await assert.rejects(early.start(), (err: unknown) => err instanceof StreamsError && err.code === 'SAMSA_ERR_STREAMS_TOPICS' && err.message.includes(input));
   await waitFor(() => early.state === 'ERROR', { timeoutMs: 10_000, message: 'the instance ends in ERROR' });
+
+  // A join of topics with different partition counts cannot be run by tasks.
+  const clicks = uniqueTopic('clicks');
+  const users = uniqueTopic('users');
+  await admin.createTopics([
+    { name: clicks, numPartitions: 2, replicationFactor: 1 },
+    { name: users, numPartitions: 3, replicationFactor: 1 },
+  ]);
+  const joinBuilder = new StreamsBuilder();
+  const usersTable = joinBuilder.table(users, { keySerde: Serdes.String(), valueSerde: Serdes.String() });
+  joinBuilder.stream(clicks, { keySerde: Serdes.String(), valueSerde: Serdes.String() }).join(usersTable, (c, u) => `${u}:${c}`).to(output, { valueSerde: Serdes.String() });
+  const notCopartitioned = new KafkaStreams(joinBuilder.build(), { ...config('logAndFail'), applicationId: `${appId}-join` });
+  await assert.rejects(notCopartitioned.start(), (err: unknown) => err instanceof StreamsError && err.code === 'SAMSA_ERR_STREAMS_TOPICS' && /not co-partitioned/.test(err.message));
 
   await admin.createTopics([
     { name: input, numPartitions: 1, replicationFactor: 1 },

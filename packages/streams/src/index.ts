@@ -27,7 +27,7 @@ export { KTable } from './dsl/ktable.js';
 export { KGroupedStream } from './dsl/kgrouped-stream.js';
 export { BranchedKStream } from './dsl/branched-kstream.js';
 export type { Change } from './dsl/change.js';
-export { Consumed, Produced, Grouped, Materialized, Repartitioned, Branched, type Named } from './dsl/options.js';
+export { Consumed, Produced, Grouped, Materialized, Repartitioned, Branched, Joined, type Named } from './dsl/options.js';
 export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TestRecord, type TopologyTestDriverSettings } from './test-driver/topology-test-driver.js';
 export type { TaskMetrics } from './runtime/stream-task.js';
 export {

@@ -16,7 +16,9 @@ import type { TopicNameExtractor } from '../topology/nodes.js';
 import { BranchedKStream } from './branched-kstream.js';
 import type { InternalStreamsBuilder } from './internal-builder.js';
 import { KGroupedStream } from './kgrouped-stream.js';
-import type { Grouped, Named, Produced, Repartitioned } from './options.js';
+import type { Grouped, Joined, Named, Produced, Repartitioned } from './options.js';
+import type { KTable } from './ktable.js';
+import { streamTableJoinProcessor } from './table-processors.js';
 import {
   filterProcessor,
   flatMapProcessor,
@@ -155,6 +157,38 @@ export class KStream<K, V> {
   groupBy<K2>(selector: (key: K, value: V) => K2, grouped: Grouped<K2, V> = {}): KGroupedStream<K2, V> {
     const selected = this.selectKey(selector, grouped.name === undefined ? undefined : { name: `${grouped.name}-key-select` });
     return new KGroupedStream(selected, grouped.name, grouped.keySerde, grouped.valueSerde ?? this.valueSerde, true);
+  }
+
+  /**
+   * Joins each record with the table's current value for its key (inner:
+   * only keys present in the table). Table updates produce nothing. Both
+   * sides must be co-partitioned (checked at start); a stream whose key was
+   * changed is repartitioned first.
+   */
+  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT, key: K) => VR, joined: Joined<K, V, VT> = {}): KStream<K, VR> {
+    return this.#tableJoin(table, (v, t, k) => joiner(v, t as VT, k), false, joined);
+  }
+
+  /** As {@link join}, but every stream record produces a result; the joiner gets null when the key is not in the table. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null, key: K) => VR, joined: Joined<K, V, VT> = {}): KStream<K, VR> {
+    return this.#tableJoin(table, joiner, true, joined);
+  }
+
+  #tableJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null, key: K) => VR, left: boolean, joined: Joined<K, V, VT>): KStream<K, VR> {
+    if (table.builder !== this.builder) throw new StreamsError('SAMSA_ERR_STREAMS_TOPOLOGY', 'join(): the stream and the table must come from the same StreamsBuilder');
+    const storeName = table.storeForLookup(left ? 'leftJoin()' : 'join()');
+    const keySerde = joined.keySerde ?? this.keySerde;
+    const valueSerde = joined.valueSerde ?? this.valueSerde;
+    let parent = this.nodeName;
+    if (this.repartitionRequired) {
+      const prefix = joined.name ?? this.nodeName;
+      parent = this.builder.addRepartition(parent, prefix, joined.name, keySerde, valueSerde, undefined, undefined);
+    }
+    const name = joined.name ?? this.builder.newProcessorName(left ? 'KSTREAM-LEFTJOIN-' : 'KSTREAM-JOIN-');
+    this.builder.topology.addProcessor(name, streamTableJoinProcessor<K, V, VT, VR>(storeName, joiner, left), parent);
+    this.builder.topology.connectProcessorAndStateStores(name, storeName);
+    this.builder.topology.addCopartitionGroup([parent, table.nodeName]);
+    return new KStream<K, VR>(this.builder, name, keySerde, undefined, false);
   }
 
   /**

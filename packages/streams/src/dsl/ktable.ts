@@ -4,6 +4,7 @@
  * A table with a store is queryable by `queryableStoreName`.
  */
 import type { Serde } from '../serdes/serde.js';
+import { StreamsError } from '../streams-error.js';
 import { Stores } from '../state/stores.js';
 import type { InternalStreamsBuilder } from './internal-builder.js';
 import { KStream } from './kstream.js';
@@ -22,8 +23,11 @@ export class KTable<K, V> {
   /** The store holding this table, or null when it is not materialized. */
   readonly queryableStoreName: string | null;
 
+  readonly #materializeOnDemand: (() => string) | null;
+
   /** @internal Use StreamsBuilder.table() or an aggregation. */
-  constructor(builder: InternalStreamsBuilder, nodeName: string, keySerde: Serde<K> | undefined, valueSerde: Serde<V> | undefined, storeName: string | null) {
+  constructor(builder: InternalStreamsBuilder, nodeName: string, keySerde: Serde<K> | undefined, valueSerde: Serde<V> | undefined, storeName: string | null, materializeOnDemand: (() => string) | null = null) {
+    this.#materializeOnDemand = materializeOnDemand;
     this.builder = builder;
     this.nodeName = nodeName;
     this.keySerde = keySerde;
@@ -44,6 +48,19 @@ export class KTable<K, V> {
       this.builder.topology.addStateStore(store, name);
     }
     return new KTable<K, V2>(this.builder, name, keySerde, resultValueSerde, storeName);
+  }
+
+  /**
+   * @internal The store holding this table's current values, materializing
+   * an unnamed source table on demand; a derived table without a store must
+   * be materialized by the caller.
+   */
+  storeForLookup(operation: string): string {
+    const name = this.queryableStoreName ?? this.#materializeOnDemand?.() ?? null;
+    if (name === null) {
+      throw new StreamsError('SAMSA_ERR_STREAMS_TOPOLOGY', `${operation}: table ${this.nodeName} is not materialized; give it a Materialized with a storeName`);
+    }
+    return name;
   }
 
   /** Keeps the keys whose value satisfies `predicate`; others become deletes downstream. */

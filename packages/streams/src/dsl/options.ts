@@ -44,6 +44,13 @@ export interface Repartitioned<K, V> extends Named {
   partitioner?: StreamPartitioner<K, V>;
 }
 
+/** Serdes and name of a join; `name` also names its repartition topic when the stream must be repartitioned first. */
+export interface Joined<K, V, VO> extends Named {
+  keySerde?: Serde<K>;
+  valueSerde?: Serde<V>;
+  otherValueSerde?: Serde<VO>;
+}
+
 /**
  * How a table is stored. `storeName` makes it queryable and names its
  * changelog (`<app>-<storeName>-changelog`); `logging: false` turns the
@@ -84,6 +91,12 @@ export const Repartitioned = {
   with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Repartitioned<K, V> => ({ keySerde, valueSerde }),
   as: <K, V>(name: string): Repartitioned<K, V> => ({ name }),
   numberOfPartitions: <K, V>(numberOfPartitions: number): Repartitioned<K, V> => ({ numberOfPartitions }),
+} as const;
+
+export const Joined = {
+  with: <K, V, VO>(keySerde: Serde<K>, valueSerde: Serde<V>, otherValueSerde?: Serde<VO>): Joined<K, V, VO> =>
+    otherValueSerde === undefined ? { keySerde, valueSerde } : { keySerde, valueSerde, otherValueSerde },
+  as: <K, V, VO>(name: string): Joined<K, V, VO> => ({ name }),
 } as const;
 
 export const Materialized = {

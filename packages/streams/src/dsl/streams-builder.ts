@@ -35,20 +35,28 @@ export class StreamsBuilder {
     const b = this.#internal;
     // Kafka generates the store name first (an unnamed table is not queryable, so it is not kept).
     const storeName = materialized.storeName ?? null;
-    if (storeName === null) b.newStoreName(`${topic}-`);
+    const generatedStoreName = storeName === null ? b.newStoreName(`${topic}-`) : storeName;
     const sourceName = consumed.name ?? b.newProcessorName('KSTREAM-SOURCE-');
     const tableName = b.newProcessorName('KTABLE-SOURCE-');
     b.topology.addSource<K, V>(sourceName, topic, consumed);
-    b.topology.addProcessor(tableName, tableSourceProcessor<K, V>(storeName), sourceName);
+    const storeRef = { name: storeName };
+    b.topology.addProcessor(tableName, tableSourceProcessor<K, V>(storeRef), sourceName);
     const keySerde = materialized.keySerde ?? consumed.keySerde;
     const valueSerde = materialized.valueSerde ?? consumed.valueSerde;
-    if (storeName !== null) {
-      let store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), keySerde, valueSerde);
+    const materialize = (name: string): void => {
+      let store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keySerde, valueSerde);
       if (materialized.logging === false) store = store.withLoggingDisabled();
       else if (typeof materialized.logging === 'object') store = store.withLoggingEnabled(materialized.logging);
       b.topology.addStateStore(store, tableName);
-    }
-    return new KTable<K, V>(b, tableName, keySerde, valueSerde, storeName);
+      storeRef.name = name;
+    };
+    if (storeName !== null) materialize(storeName);
+    // An unnamed source table is materialized on demand (a join needs its state), under the name Kafka generates.
+    const onDemand = storeName === null ? () => {
+      if (storeRef.name === null) materialize(generatedStoreName);
+      return storeRef.name as string;
+    } : null;
+    return new KTable<K, V>(b, tableName, keySerde, valueSerde, storeName, onDemand);
   }
 
   /** Adds a store for Processor API nodes added with `KStream.process()`. */

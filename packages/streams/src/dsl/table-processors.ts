@@ -21,15 +21,19 @@ function where(ctx: Ctx): string {
   return m === null ? 'in a punctuation' : `${m.topic}-${m.partition} offset ${m.offset}`;
 }
 
-/** builder.table(): the latest value per key, in a store when materialized. */
-export function tableSourceProcessor<K, V>(storeName: string | null): ProcessorSupplier<K, V, unknown, unknown> {
+/**
+ * builder.table(): the latest value per key, in a store when materialized.
+ * The store name is read when a task starts, so a join added after the
+ * table can still ask for it to be materialized.
+ */
+export function tableSourceProcessor<K, V>(store: { name: string | null }): ProcessorSupplier<K, V, unknown, unknown> {
   return () => {
     let ctx: Ctx | null = null;
-    let store: KeyValueStore<K, V> | null = null;
+    let kv: KeyValueStore<K, V> | null = null;
     const p: Processor<K, V, unknown, unknown> = {
       init(context) {
         ctx = context;
-        if (storeName !== null) store = context.getStateStore<KeyValueStore<K, V>>(storeName);
+        if (store.name !== null) kv = context.getStateStore<KeyValueStore<K, V>>(store.name);
       },
       process(record: StreamRecord<K, V>) {
         const c = ctx as Ctx;
@@ -39,9 +43,9 @@ export function tableSourceProcessor<K, V>(storeName: string | null): ProcessorS
         }
         const newValue = record.value ?? null;
         let oldValue: V | null = null;
-        if (store !== null) {
-          oldValue = store.get(record.key);
-          store.put(record.key, newValue);
+        if (kv !== null) {
+          oldValue = kv.get(record.key);
+          kv.put(record.key, newValue);
         }
         const change: Change<V> = { newValue, oldValue };
         c.forward(record.withValue(change));
@@ -102,6 +106,36 @@ export function streamAggregateProcessor<K, V, A>(
         s.put(record.key, newValue);
         const change: Change<A> = { newValue, oldValue };
         c.forward(record.withValue(change));
+      },
+    };
+  };
+}
+
+/**
+ * KStream-KTable join (inner or left): each stream record looks up the
+ * table's current value for its key; table updates produce no output.
+ * Stream records with a null key or value are dropped (and counted); an
+ * inner join also drops records whose key is not in the table, a left join
+ * calls the joiner with null.
+ */
+export function streamTableJoinProcessor<K, V, VT, VR>(storeName: string, joiner: (value: V, tableValue: VT | null, key: K) => VR, left: boolean): ProcessorSupplier<K, V, unknown, unknown> {
+  return () => {
+    let ctx: Ctx | null = null;
+    let table: KeyValueStore<K, VT> | null = null;
+    return {
+      init(context) {
+        ctx = context;
+        table = context.getStateStore<KeyValueStore<K, VT>>(storeName);
+      },
+      process(record: StreamRecord<K, V>) {
+        const c = ctx as Ctx;
+        if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) {
+          c.logger.warn(`stream-table join: skipping a record with a null key or value at ${where(c)}`);
+          return;
+        }
+        const tableValue = (table as KeyValueStore<K, VT>).get(record.key);
+        if (tableValue === null && !left) return;
+        c.forward(record.withValue(joiner(record.value, tableValue, record.key)));
       },
     };
   };

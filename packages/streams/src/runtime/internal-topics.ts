@@ -99,6 +99,20 @@ export async function planTopics(admin: Admin, topology: Topology, applicationId
       changed = true;
     }
   }
+  // Joins: the topics of each co-partition group must have one partition count; repartition
+  // topics in a group take it (Kafka's CopartitionedTopicsEnforcer).
+  for (const group of topology.copartitionGroups()) {
+    const userCounts = new Set(group.filter((t) => !internal.has(t)).map((t) => counts.get(t) as number));
+    if (userCounts.size > 1) {
+      throw topicsError(`topics ${group.join(', ')} are joined but not co-partitioned (partition counts ${group.map((t) => `${t}: ${sourceCount(t) ?? '?'}`).join(', ')}); give them the same number of partitions`);
+    }
+    const target = userCounts.size === 1 ? [...userCounts][0] : Math.max(...group.map((t) => sourceCount(t) ?? 0));
+    for (const t of group.filter((x) => internal.has(x))) {
+      const fixed = internal.get(t)?.numPartitions;
+      if (fixed !== undefined && fixed !== target) throw topicsError(`repartition topic ${t} has ${fixed} partitions but is joined with topics of ${target}`);
+      if (target > 0) repartitionCount.set(t, target);
+    }
+  }
   const unresolved = [...internal.keys()].filter((t) => !repartitionCount.has(t));
   if (unresolved.length > 0) throw topicsError(`cannot work out the partition count of ${unresolved.join(', ')} (no writer with known source topics)`);
 

@@ -54,6 +54,7 @@ export class Topology {
   readonly #stores = new Map<string, StoreBuilder<StateStore>>();
   readonly #internalTopics = new Map<string, InternalTopicDef>();
   readonly #sourceTopics = new Map<string, string>();
+  readonly #copartitionGroups: string[][] = [];
   #frozen: Subtopology[] | null = null;
 
   #addNode(node: NodeDef): void {
@@ -139,6 +140,29 @@ export class Topology {
   addInternalTopic(def: InternalTopicDef): this {
     this.#internalTopics.set(def.name, def);
     return this;
+  }
+
+  /**
+   * Declares that the source topics upstream of these nodes must be
+   * co-partitioned (a join's two sides): same partition count, so that
+   * partition p of each holds the same keys.
+   */
+  addCopartitionGroup(nodeNames: string[]): this {
+    for (const n of nodeNames) if (!this.#nodes.has(n)) throw topologyError(`co-partition group: ${n} is not in the topology`);
+    this.#copartitionGroups.push([...nodeNames]);
+    return this;
+  }
+
+  /** The co-partition groups as sets of source topic names (internal ones without the application id). */
+  copartitionGroups(): string[][] {
+    const upstream = (name: string, acc: Set<string>): Set<string> => {
+      const n = this.#nodes.get(name);
+      if (n === undefined) return acc;
+      if (n.kind === 'source') n.topics.forEach((t) => acc.add(t));
+      else n.parents.forEach((p) => upstream(p, acc));
+      return acc;
+    };
+    return this.#copartitionGroups.map((g) => [...g.reduce((acc, n) => upstream(n, acc), new Set<string>())].sort());
   }
 
   /** The internal topics by name (without the application id). */
