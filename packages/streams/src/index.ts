@@ -38,3 +38,8 @@ export {
 } from './runtime/streams-config.js';
 export { KafkaStreams, type StreamsConfig, type StreamsState, type StreamsMetrics, type ReadOnlyKeyValueView } from './runtime/kafka-streams.js';
 export type { TopicPlan, InternalTopicSpec } from './runtime/internal-topics.js';
+export { TimeWindows, type TimeWindow, type Windowed } from './dsl/windows.js';
+export { TimeWindowedKStream } from './dsl/time-windowed-kstream.js';
+export { WindowedSerdes } from './serdes/windowed-serdes.js';
+export { InMemoryWindowStore, windowStoreKey, type WindowStore, type WindowedValue } from './state/window-store.js';
+export { WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS, type WindowBytesStoreSupplier } from './state/stores.js';

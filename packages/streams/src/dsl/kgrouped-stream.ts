@@ -12,6 +12,8 @@ import type { InternalStreamsBuilder } from './internal-builder.js';
 import { KTable } from './ktable.js';
 import type { Materialized, Named } from './options.js';
 import { streamAggregateProcessor } from './table-processors.js';
+import { TimeWindowedKStream } from './time-windowed-kstream.js';
+import type { TimeWindows } from './windows.js';
 
 export class KGroupedStream<K, V> {
   readonly #stream: { builder: InternalStreamsBuilder; nodeName: string };
@@ -27,6 +29,14 @@ export class KGroupedStream<K, V> {
     this.#keySerde = keySerde;
     this.#valueSerde = valueSerde;
     this.#repartitionRequired = repartitionRequired;
+  }
+
+  /** Aggregations per key and time window (tumbling or hopping). */
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V> {
+    return new TimeWindowedKStream<K, V>(
+      { stream: this.#stream, groupName: this.#groupName, keySerde: this.#keySerde, valueSerde: this.#valueSerde, repartitionRequired: this.#repartitionRequired },
+      windows,
+    );
   }
 
   /** The number of records per key, as an Int64 table. */

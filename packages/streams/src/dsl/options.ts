@@ -62,6 +62,8 @@ export interface Materialized<K, V> {
   keySerde?: Serde<K>;
   valueSerde?: Serde<V>;
   logging?: boolean | Record<string, string>;
+  /** Windowed stores: how long windows are kept [window size + grace]. */
+  retentionMs?: number;
 }
 
 /** One branch of `split()`: its name (the key in the result), and optionally a chain applied to it. */

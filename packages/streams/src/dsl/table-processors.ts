@@ -13,13 +13,11 @@ import type { Processor, ProcessorContext, ProcessorSupplier } from '../processo
 import type { StreamRecord } from '../processor/record.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { Change } from './change.js';
+import type { WindowStore } from '../state/window-store.js';
+import type { TimeWindows, Windowed } from './windows.js';
 
 type Ctx = ProcessorContext<unknown, unknown>;
 
-function where(ctx: Ctx): string {
-  const m = ctx.recordMetadata();
-  return m === null ? 'in a punctuation' : `${m.topic}-${m.partition} offset ${m.offset}`;
-}
 
 /**
  * builder.table(): the latest value per key, in a store when materialized.
@@ -38,7 +36,7 @@ export function tableSourceProcessor<K, V>(store: { name: string | null }): Proc
       process(record: StreamRecord<K, V>) {
         const c = ctx as Ctx;
         if (record.key === null || record.key === undefined) {
-          c.logger.warn(`table source: skipping a record with a null key at ${where(c)}`);
+          c.recordDropped('skipping a table record with a null key');
           return;
         }
         const newValue = record.value ?? null;
@@ -96,7 +94,7 @@ export function streamAggregateProcessor<K, V, A>(
       process(record: StreamRecord<K, V>) {
         const c = ctx as Ctx;
         if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) {
-          c.logger.warn(`aggregation ${storeName}: skipping a record with a null key or value at ${where(c)}`);
+          c.recordDropped(`aggregation ${storeName}: skipping a record with a null key or value`);
           return;
         }
         const s = store as KeyValueStore<K, A>;
@@ -130,12 +128,59 @@ export function streamTableJoinProcessor<K, V, VT, VR>(storeName: string, joiner
       process(record: StreamRecord<K, V>) {
         const c = ctx as Ctx;
         if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) {
-          c.logger.warn(`stream-table join: skipping a record with a null key or value at ${where(c)}`);
+          c.recordDropped('stream-table join: skipping a record with a null key or value');
           return;
         }
         const tableValue = (table as KeyValueStore<K, VT>).get(record.key);
         if (tableValue === null && !left) return;
         c.forward(record.withValue(joiner(record.value, tableValue, record.key)));
+      },
+    };
+  };
+}
+
+/**
+ * Windowed aggregation (Kafka's KStreamWindowAggregate): a record updates
+ * every window containing its timestamp that is still open, i.e. whose end
+ * is after the close time = (largest timestamp seen) - grace. Records for
+ * closed windows are dropped as late and counted.
+ */
+export function windowedAggregateProcessor<K, V, A>(
+  storeName: string,
+  windows: TimeWindows,
+  initial: (() => A) | null,
+  combine: (key: K, value: V, aggregate: A | null) => A,
+): ProcessorSupplier<K, V, unknown, unknown> {
+  return () => {
+    let ctx: Ctx | null = null;
+    let store: WindowStore<K, A> | null = null;
+    let observedStreamTime = -1;
+    return {
+      init(context) {
+        ctx = context;
+        store = context.getStateStore<WindowStore<K, A>>(storeName);
+      },
+      process(record: StreamRecord<K, V>) {
+        const c = ctx as Ctx;
+        if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) {
+          c.recordDropped(`windowed aggregation ${storeName}: skipping a record with a null key or value`);
+          return;
+        }
+        const s = store as WindowStore<K, A>;
+        observedStreamTime = Math.max(observedStreamTime, record.timestamp);
+        const closeTime = observedStreamTime - windows.graceMs;
+        for (const window of windows.windowsFor(record.timestamp)) {
+          if (window.end <= closeTime) {
+            c.recordDropped(`windowed aggregation ${storeName}: skipping a late record for window [${window.start}, ${window.end}) closed at stream time ${observedStreamTime}`);
+            continue;
+          }
+          const oldValue = s.fetch(record.key, window.start);
+          const newValue = combine(record.key, record.value, oldValue ?? (initial === null ? null : initial()));
+          s.put(record.key, newValue, window.start);
+          const change: Change<A> = { newValue, oldValue };
+          const windowed: Windowed<K> = { key: record.key, window };
+          c.forward(record.withKey(windowed).withValue(change));
+        }
       },
     };
   };

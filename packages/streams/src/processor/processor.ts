@@ -63,6 +63,12 @@ export interface ProcessorContext<KForward = unknown, VForward = unknown> {
   currentStreamTimeMs(): number;
   /** The wall clock as the runtime sees it (mockable in the test driver). */
   currentSystemTimeMs(): number;
+  /**
+   * Drops the record being processed: logs `reason` as a warning and counts
+   * it in the task's `droppedRecords` (Kafka's dropped-records metric). The
+   * DSL uses it for null keys and late records.
+   */
+  recordDropped(reason: string): void;
   /** Asks for a commit soon (after the current batch). */
   commit(): void;
 }

@@ -17,6 +17,7 @@
  * | --- | --- | --- |
  * | repartition | delete | retention.ms=-1, segment.bytes=52428800, message.timestamp.type=CreateTime |
  * | key-value changelog | compact | message.timestamp.type=CreateTime, plus the store's logging configs |
+ * | window changelog | compact,delete | retention.ms = store retention + 1 day, message.timestamp.type=CreateTime |
  *
  * Existing internal topics are reused when their partition count is right;
  * a wrong count is an error (the data in them would be partitioned wrongly).
@@ -52,10 +53,6 @@ const REPARTITION_CONFIGS: Record<string, string> = {
   'message.timestamp.type': 'CreateTime',
 };
 
-const CHANGELOG_CONFIGS: Record<string, string> = {
-  'cleanup.policy': 'compact',
-  'message.timestamp.type': 'CreateTime',
-};
 
 function topicsError(message: string, cause?: unknown): StreamsError {
   return new StreamsError('SAMSA_ERR_STREAMS_TOPICS', message, { cause });
@@ -132,7 +129,7 @@ export async function planTopics(admin: Admin, topology: Topology, applicationId
       specs.push({
         name: changelogTopicName(applicationId, store),
         partitions: tasksPerSubtopology.get(s.id) as number,
-        configs: { ...CHANGELOG_CONFIGS, ...builder.logging.topicConfig },
+        configs: { ...builder.changelogDefaults, ...builder.logging.topicConfig },
         kind: 'changelog',
       });
     }

@@ -230,6 +230,11 @@ export class StreamTask {
       commit: () => {
         this.#commitRequested = true;
       },
+      recordDropped: (reason: string) => {
+        this.metrics.droppedRecords++;
+        const m = this.#metadata;
+        this.#settings.logger.warn(`${def.name}: ${reason}${m === null ? '' : ` (${m.topic}-${m.partition} offset ${m.offset})`}`);
+      },
     };
     processor.init?.(context);
     if (processor.close !== undefined) this.#closers.push(() => processor.close?.());

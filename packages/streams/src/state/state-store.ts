@@ -46,8 +46,10 @@ export interface LoggingConfig {
 export interface StoreBuilder<S extends StateStore = StateStore> {
   readonly name: string;
   readonly logging: LoggingConfig;
-  /** The kind of store, for changelog topic configs ('keyValue'). */
-  readonly kind: 'keyValue';
+  /** The kind of store. */
+  readonly kind: 'keyValue' | 'window';
+  /** Topic configs of the changelog before the user's (compacted; windows also expire by time). */
+  readonly changelogDefaults: Record<string, string>;
   build(): S;
   withLoggingEnabled(topicConfig?: Record<string, string>): StoreBuilder<S>;
   withLoggingDisabled(): StoreBuilder<S>;

@@ -17,6 +17,7 @@ import type { Headers } from '../processor/headers.js';
 import type { Serde } from '../serdes/serde.js';
 import type { KeyValue, KeyValueStore } from '../state/key-value-store.js';
 import type { StateStore } from '../state/state-store.js';
+import type { WindowStore } from '../state/window-store.js';
 import { StreamsError } from '../streams-error.js';
 import type { Topology } from '../topology/topology.js';
 import type { OutgoingRecord, RecordCollector } from '../runtime/record-collector.js';
@@ -136,6 +137,11 @@ export class TopologyTestDriver {
   /** A key-value store of the topology. */
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
     return this.getStateStore<KeyValueStore<K, V>>(name);
+  }
+
+  /** A window store of the topology. */
+  getWindowStore<K, V>(name: string): WindowStore<K, V> {
+    return this.getStateStore<WindowStore<K, V>>(name);
   }
 
   /** Task counters summed over tasks (processed, droppedRecords, punctuations). */
