@@ -2,11 +2,13 @@
 // with explicit event times, out of order, some late; Samsa Streams (exactly_once_v2) counts them
 // per user in tumbling 10 s windows with 5 s grace. The read_committed output is exactly the
 // expected sequence of window updates, the window store's changelog is created compact,delete
-// with retention + 1 day, and a second instance restores the open windows from it.
+// with retention + 1 day, and a second instance restores the open windows from it. The same
+// counts through suppress(untilWindowCloses) give one final result per window, the buffer
+// surviving the restart through its changelog.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Kafka, silentLogger } from '@samsa/client';
-import { KafkaStreams, Serdes, StreamsBuilder, TimeWindows, WindowedSerdes } from '@samsa/streams';
+import { KafkaStreams, Serdes, StreamsBuilder, Suppressed, TimeWindows, WindowedSerdes } from '@samsa/streams';
 import type { PythonConsumeResult } from '../support/clients.js';
 import { b64, uniqueTopic, unb64 } from '../support/records.js';
 import { runPython } from '../support/run-python.js';
@@ -27,11 +29,13 @@ test('windowed count (exactly_once_v2): exact window updates with out-of-order a
   t.after(() => admin.disconnect());
   const input = uniqueTopic('clicks');
   const output = uniqueTopic('clicks-per-window');
+  const finals = uniqueTopic('clicks-final');
   const appId = uniqueTopic('windowed');
   // One partition keeps the event order the test describes (stream time is per task).
   await admin.createTopics([
     { name: input, numPartitions: 1, replicationFactor: 1 },
     { name: output, numPartitions: 1, replicationFactor: 1 },
+    { name: finals, numPartitions: 1, replicationFactor: 1 },
   ]);
   const produce = async (clicks: Array<[string, number]>) => {
     const records = clicks.map(([user, offsetMs]) => ({ key: b64(user), value: b64('click'), headers: [], timestamp: BASE + offsetMs }));
@@ -40,12 +44,9 @@ test('windowed count (exactly_once_v2): exact window updates with out-of-order a
   };
   const start = async () => {
     const b = new StreamsBuilder();
-    b.stream(input, { keySerde: S, valueSerde: S })
-      .groupByKey()
-      .windowedBy(WINDOW)
-      .count({ storeName: 'clicks-store' })
-      .toStream()
-      .to(output, { keySerde: WindowedSerdes.timeWindowed(S, 10_000), valueSerde: L });
+    const counts = b.stream(input, { keySerde: S, valueSerde: S }).groupByKey().windowedBy(WINDOW).count({ storeName: 'clicks-store' });
+    counts.toStream().to(output, { keySerde: WindowedSerdes.timeWindowed(S, 10_000), valueSerde: L });
+    counts.suppress(Suppressed.untilWindowCloses('final-clicks')).toStream().to(finals, { keySerde: WindowedSerdes.timeWindowed(S, 10_000), valueSerde: L });
     const app = new KafkaStreams(b.build(), {
       applicationId: appId,
       brokers: samsa.bootstrap,
@@ -58,8 +59,8 @@ test('windowed count (exactly_once_v2): exact window updates with out-of-order a
   };
   const windowed = WindowedSerdes.timeWindowed(S, 10_000);
   let updates: string[] = [];
-  const readUpdates = async () => {
-    const read = await runPython<PythonConsumeResult>('confluent_consume', { bootstrap: samsa.bootstrap, topic: output, timeout_s: 10, config: { 'isolation.level': 'read_committed' } }, 30_000);
+  const readUpdates = async (topic = output) => {
+    const read = await runPython<PythonConsumeResult>('confluent_consume', { bootstrap: samsa.bootstrap, topic, timeout_s: 10, config: { 'isolation.level': 'read_committed' } }, 30_000);
     updates = read.records.map((r) => {
       const key = windowed.deserialize(output, unb64(r.key ?? ''), []);
       return `${key.key}[${(key.window.start - BASE) / 1000}s]=${Number(unb64(r.value ?? '').readBigInt64BE(0))}`;
@@ -84,6 +85,8 @@ test('windowed count (exactly_once_v2): exact window updates with out-of-order a
     message: `first window updates (have ${JSON.stringify(updates)}, dropped ${app.metrics().droppedRecords})`,
   });
   assert.deepEqual(updates, first);
+  // Stream time 17 s: only [0 s, 10 s) has closed (10 + 5 <= 17).
+  assert.deepEqual(await readUpdates(finals), ['ann[0s]=2']);
   const changelog = `${appId}-clicks-store-changelog`;
   const configs = new Map((await admin.describeTopicConfigs(changelog)).map((c) => [c.name, c.value]));
   assert.equal(configs.get('cleanup.policy'), 'compact,delete');
@@ -100,6 +103,11 @@ test('windowed count (exactly_once_v2): exact window updates with out-of-order a
   const all = [...first, 'ann[10s]=3', 'bob[20s]=1'];
   await waitFor(async () => (await readUpdates()).length >= all.length, { timeoutMs: 60_000, intervalMs: 500, message: `window updates after the restart (have ${JSON.stringify(updates)})` });
   assert.deepEqual(updates, all);
+  // Stream time 25 s closes [10 s, 20 s): its final counts come from the restored buffer and state.
+  await waitFor(async () => (await readUpdates(finals)).length >= 3, { timeoutMs: 30_000, intervalMs: 500, message: `final results after the restart (have ${JSON.stringify(updates)})` });
+  assert.deepEqual(updates[0], 'ann[0s]=2');
+  assert.deepEqual(updates.slice(1).sort(), ['ann[10s]=3', 'bob[10s]=1']);
+  assert.equal(updates.length, 3);
   assert.ok(app.metrics().restoredRecords >= 3, `restored ${app.metrics().restoredRecords}`);
   await app.close();
 });

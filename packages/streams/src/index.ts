@@ -27,7 +27,7 @@ export { KTable } from './dsl/ktable.js';
 export { KGroupedStream } from './dsl/kgrouped-stream.js';
 export { BranchedKStream } from './dsl/branched-kstream.js';
 export type { Change } from './dsl/change.js';
-export { Consumed, Produced, Grouped, Materialized, Repartitioned, Branched, Joined, type Named } from './dsl/options.js';
+export { Consumed, Produced, Grouped, Materialized, Repartitioned, Branched, Joined, Suppressed, type Named } from './dsl/options.js';
 export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TestRecord, type TopologyTestDriverSettings } from './test-driver/topology-test-driver.js';
 export type { TaskMetrics } from './runtime/stream-task.js';
 export {
@@ -43,3 +43,4 @@ export { TimeWindowedKStream } from './dsl/time-windowed-kstream.js';
 export { WindowedSerdes } from './serdes/windowed-serdes.js';
 export { InMemoryWindowStore, windowStoreKey, type WindowStore, type WindowedValue } from './state/window-store.js';
 export { WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS, type WindowBytesStoreSupplier } from './state/stores.js';
+export { SuppressionBuffer, SuppressionBufferBuilder } from './state/suppression-buffer.js';

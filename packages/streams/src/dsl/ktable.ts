@@ -8,9 +8,11 @@ import { StreamsError } from '../streams-error.js';
 import { Stores } from '../state/stores.js';
 import type { InternalStreamsBuilder } from './internal-builder.js';
 import { KStream } from './kstream.js';
-import type { Materialized, Named } from './options.js';
+import type { Materialized, Named, Suppressed } from './options.js';
+import { SuppressionBufferBuilder } from '../state/suppression-buffer.js';
+import type { Windowed } from './windows.js';
 import { toStreamProcessor } from './stateless-processors.js';
-import { tableTransformProcessor } from './table-processors.js';
+import { suppressFinalProcessor, tableTransformProcessor } from './table-processors.js';
 
 export class KTable<K, V> {
   /** @internal */
@@ -24,6 +26,8 @@ export class KTable<K, V> {
   readonly queryableStoreName: string | null;
 
   readonly #materializeOnDemand: (() => string) | null;
+  /** @internal The grace period when this is a windowed aggregation's table (for suppress). */
+  windowGraceMs: number | null = null;
 
   /** @internal Use StreamsBuilder.table() or an aggregation. */
   constructor(builder: InternalStreamsBuilder, nodeName: string, keySerde: Serde<K> | undefined, valueSerde: Serde<V> | undefined, storeName: string | null, materializeOnDemand: (() => string) | null = null) {
@@ -76,6 +80,26 @@ export class KTable<K, V> {
   /** A new value per key (deletes stay deletes). */
   mapValues<V2>(mapper: (value: V, key: K) => V2, materialized?: Materialized<K, V2>, named?: Named): KTable<K, V2> {
     return this.#transform<V2>('KTABLE-MAPVALUES-', (k, v) => mapper(v, k), undefined, materialized, named);
+  }
+
+  /**
+   * Holds updates back: with `Suppressed.untilWindowCloses()`, a windowed
+   * table emits one final result per window, when stream time passes the
+   * window's end plus grace. The buffer is changelogged
+   * (`<app>-<name>-store-changelog` or `<app>-KTABLE-SUPPRESS-STATE-STORE-<n>-changelog`).
+   */
+  suppress(suppressed: Suppressed): KTable<K, V> {
+    if (suppressed.kind !== 'untilWindowCloses') throw new StreamsError('SAMSA_ERR_STREAMS_TOPOLOGY', `suppress(): ${String(suppressed.kind)} is not supported (only untilWindowCloses)`);
+    const grace = this.windowGraceMs;
+    if (grace === null) throw new StreamsError('SAMSA_ERR_STREAMS_TOPOLOGY', 'suppress(untilWindowCloses) needs a windowed table (groupByKey().windowedBy(...).count() and the like)');
+    const name = suppressed.name ?? this.builder.newProcessorName('KTABLE-SUPPRESS-');
+    const storeName = suppressed.name !== undefined ? `${suppressed.name}-store` : this.builder.newStoreName('KTABLE-SUPPRESS-');
+    const self = this as unknown as KTable<Windowed<unknown>, V>;
+    this.builder.topology.addProcessor(name, suppressFinalProcessor<unknown, V>(storeName, grace), this.nodeName);
+    this.builder.topology.addStateStore(new SuppressionBufferBuilder(storeName, self.keySerde, this.valueSerde), name);
+    const out = new KTable<K, V>(this.builder, name, this.keySerde, this.valueSerde, null);
+    out.windowGraceMs = grace;
+    return out;
   }
 
   /** The table's updates as a stream (a delete becomes a record with a null value). */

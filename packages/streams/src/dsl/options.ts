@@ -110,3 +110,18 @@ export const Branched = {
   as: <S>(name: string): Branched<S> => ({ name }),
   withFunction: <S>(chain: (stream: S) => S | void, name?: string): Branched<S> => (name === undefined ? { chain } : { chain, name }),
 } as const;
+
+/**
+ * What `KTable.suppress()` holds back. Only final window results exist so far
+ * (Kafka's `Suppressed.untilWindowCloses(unbounded())`): the buffer is not
+ * bounded.
+ */
+export interface Suppressed {
+  kind: 'untilWindowCloses';
+  /** Names the processor; the buffer store is `<name>-store`. */
+  name?: string;
+}
+
+export const Suppressed = {
+  untilWindowCloses: (name?: string): Suppressed => (name === undefined ? { kind: 'untilWindowCloses' } : { kind: 'untilWindowCloses', name }),
+} as const;

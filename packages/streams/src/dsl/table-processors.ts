@@ -14,6 +14,8 @@ import type { StreamRecord } from '../processor/record.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { Change } from './change.js';
 import type { WindowStore } from '../state/window-store.js';
+import type { SuppressionBuffer } from '../state/suppression-buffer.js';
+import { StreamRecord as Rec } from '../processor/record.js';
 import type { TimeWindows, Windowed } from './windows.js';
 
 type Ctx = ProcessorContext<unknown, unknown>;
@@ -181,6 +183,39 @@ export function windowedAggregateProcessor<K, V, A>(
           const windowed: Windowed<K> = { key: record.key, window };
           c.forward(record.withKey(windowed).withValue(change));
         }
+      },
+    };
+  };
+}
+
+/**
+ * suppress(untilWindowCloses) on a windowed table (Kafka's
+ * KTableSuppressProcessor with final results): keeps only the latest value
+ * of each window in the buffer, and emits it once stream time reaches the
+ * window's end + grace, the moment the window aggregate stops accepting
+ * records for it. So each window yields one final result; deletes are not
+ * emitted.
+ */
+export function suppressFinalProcessor<K, V>(storeName: string, graceMs: number): ProcessorSupplier<Windowed<K>, Change<V>, unknown, unknown> {
+  return () => {
+    let ctx: Ctx | null = null;
+    let buffer: SuppressionBuffer<Windowed<K>, V> | null = null;
+    let observedStreamTime = -1;
+    return {
+      init(context) {
+        ctx = context;
+        buffer = context.getStateStore<SuppressionBuffer<Windowed<K>, V>>(storeName);
+      },
+      process(record: StreamRecord<Windowed<K>, Change<V>>) {
+        const c = ctx as Ctx;
+        const b = buffer as SuppressionBuffer<Windowed<K>, V>;
+        observedStreamTime = Math.max(observedStreamTime, record.timestamp);
+        b.put(record.key, record.value.newValue, record.key.window.end, record.timestamp);
+        b.evictUpTo(observedStreamTime - graceMs, (key, value, timestamp) => {
+          if (value === null) return;
+          const change: Change<V> = { newValue: value, oldValue: null };
+          c.forward(new Rec(key, change, timestamp, record.headers));
+        });
       },
     };
   };

@@ -66,6 +66,8 @@ export class TimeWindowedKStream<K, V> {
     builder.topology.addProcessor(name, windowedAggregateProcessor<K, V, A>(storeName, w, initial, combine), parent);
     builder.topology.addStateStore(store, name);
     const windowedKeySerde = keySerde === undefined ? undefined : WindowedSerdes.timeWindowed(keySerde, w.sizeMs);
-    return new KTable<Windowed<K>, A>(builder, name, windowedKeySerde, materialized.valueSerde, storeName);
+    const table = new KTable<Windowed<K>, A>(builder, name, windowedKeySerde, materialized.valueSerde, storeName);
+    table.windowGraceMs = w.graceMs;
+    return table;
   }
 }

@@ -47,7 +47,7 @@ export interface StoreBuilder<S extends StateStore = StateStore> {
   readonly name: string;
   readonly logging: LoggingConfig;
   /** The kind of store. */
-  readonly kind: 'keyValue' | 'window';
+  readonly kind: 'keyValue' | 'window' | 'suppressionBuffer';
   /** Topic configs of the changelog before the user's (compacted; windows also expire by time). */
   readonly changelogDefaults: Record<string, string>;
   build(): S;
