@@ -12,7 +12,7 @@ import type { Materialized, Named, Suppressed } from './options.js';
 import { SuppressionBufferBuilder } from '../state/suppression-buffer.js';
 import type { Windowed } from './windows.js';
 import { toStreamProcessor } from './stateless-processors.js';
-import { suppressFinalProcessor, tableTransformProcessor } from './table-processors.js';
+import { suppressFinalProcessor, tableTableJoinProcessor, tableTransformProcessor, type TableJoinKind } from './table-processors.js';
 
 export class KTable<K, V> {
   /** @internal */
@@ -100,6 +100,53 @@ export class KTable<K, V> {
     const out = new KTable<K, V>(this.builder, name, this.keySerde, this.valueSerde, null);
     out.windowGraceMs = grace;
     return out;
+  }
+
+  /**
+   * Joins two tables on their keys; every update of either side looks up
+   * the other's current value. Both must be materialized (source tables
+   * are, on demand) and co-partitioned.
+   */
+  join<VR, VO>(other: KTable<K, VR>, joiner: (value: V, otherValue: VR, key: K) => VO, materialized?: Materialized<K, VO>, named?: Named): KTable<K, VO> {
+    return this.#tableJoin(other, 'inner', (l, r, k) => joiner(l as V, r as VR, k), materialized, named);
+  }
+
+  /** As {@link join}, keeping every key of this table (the joiner gets null for a missing other value). */
+  leftJoin<VR, VO>(other: KTable<K, VR>, joiner: (value: V, otherValue: VR | null, key: K) => VO, materialized?: Materialized<K, VO>, named?: Named): KTable<K, VO> {
+    return this.#tableJoin(other, 'left', (l, r, k) => joiner(l as V, r, k), materialized, named);
+  }
+
+  /** As {@link join}, keeping every key of either table (the joiner gets null for the missing side). */
+  outerJoin<VR, VO>(other: KTable<K, VR>, joiner: (value: V | null, otherValue: VR | null, key: K) => VO, materialized?: Materialized<K, VO>, named?: Named): KTable<K, VO> {
+    return this.#tableJoin(other, 'outer', joiner, materialized, named);
+  }
+
+  #tableJoin<VR, VO>(other: KTable<K, VR>, kind: TableJoinKind, joiner: (value: V | null, otherValue: VR | null, key: K) => VO, materialized: Materialized<K, VO> | undefined, named: Named | undefined): KTable<K, VO> {
+    if (other.builder !== this.builder) throw new StreamsError('SAMSA_ERR_STREAMS_TOPOLOGY', 'join(): both tables must come from the same StreamsBuilder');
+    const operation = kind === 'inner' ? 'join()' : kind === 'left' ? 'leftJoin()' : 'outerJoin()';
+    const thisStore = this.storeForLookup(operation);
+    const otherStore = other.storeForLookup(operation);
+    const prefix = kind === 'inner' ? 'KTABLE-JOIN' : kind === 'left' ? 'KTABLE-LEFTJOIN' : 'KTABLE-OUTERJOIN';
+    const base = named?.name;
+    const thisName = base !== undefined ? `${base}-join-this` : this.builder.newProcessorName(`${prefix}THIS-`);
+    const otherName = base !== undefined ? `${base}-join-other` : this.builder.newProcessorName(`${prefix}OTHER-`);
+    const topology = this.builder.topology;
+    topology.addProcessor(thisName, tableTableJoinProcessor<K, V, VR, VO>(otherStore, kind, true, joiner), this.nodeName);
+    topology.connectProcessorAndStateStores(thisName, otherStore);
+    topology.addProcessor(otherName, tableTableJoinProcessor<K, V, VR, VO>(thisStore, kind, false, joiner), other.nodeName);
+    topology.connectProcessorAndStateStores(otherName, thisStore);
+    topology.addCopartitionGroup([this.nodeName, other.nodeName]);
+    const mergeName = base ?? this.builder.newProcessorName('KTABLE-MERGE-');
+    const storeName = materialized?.storeName ?? null;
+    topology.addProcessor(mergeName, tableTransformProcessor<K, VO, VO>((_k, v) => v, storeName), thisName, otherName);
+    const keySerde = materialized?.keySerde ?? this.keySerde;
+    if (storeName !== null) {
+      let store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), keySerde, materialized?.valueSerde);
+      if (materialized?.logging === false) store = store.withLoggingDisabled();
+      else if (typeof materialized?.logging === 'object') store = store.withLoggingEnabled(materialized.logging);
+      topology.addStateStore(store, mergeName);
+    }
+    return new KTable<K, VO>(this.builder, mergeName, keySerde, materialized?.valueSerde, storeName);
   }
 
   /** The table's updates as a stream (a delete becomes a record with a null value). */

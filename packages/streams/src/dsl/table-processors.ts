@@ -220,3 +220,61 @@ export function suppressFinalProcessor<K, V>(storeName: string, graceMs: number)
     };
   };
 }
+
+/** Which KTable-KTable join. */
+export type TableJoinKind = 'inner' | 'left' | 'outer';
+
+/**
+ * One side of a KTable-KTable join (Kafka's KTableKTable{Inner,Left,Right,Outer}Join):
+ * an update of this side looks up the other side's current value. `thisIsLeft`
+ * says whether this side is the join's left table (the joiner always gets
+ * (left, right)).
+ *
+ * | join | this side updated, other side empty | other side present |
+ * | --- | --- | --- |
+ * | inner | nothing | new value ? joiner : delete |
+ * | left, left side | new or old value present: new value ? joiner(new, null) : delete | new value ? joiner : delete |
+ * | left, right side | nothing | joiner(left, new value or null) |
+ * | outer | new or old value present: new value ? joiner : delete | joiner (the missing side null) |
+ */
+export function tableTableJoinProcessor<K, VL, VR, VO>(
+  otherStore: string,
+  kind: TableJoinKind,
+  thisIsLeft: boolean,
+  joiner: (left: VL | null, right: VR | null, key: K) => VO,
+): ProcessorSupplier<K, Change<unknown>, unknown, unknown> {
+  return () => {
+    let ctx: Ctx | null = null;
+    let other: KeyValueStore<K, unknown> | null = null;
+    const join = (mine: unknown, theirs: unknown, key: K): VO =>
+      thisIsLeft ? joiner(mine as VL | null, theirs as VR | null, key) : joiner(theirs as VL | null, mine as VR | null, key);
+    return {
+      init(context) {
+        ctx = context;
+        other = context.getStateStore<KeyValueStore<K, unknown>>(otherStore);
+      },
+      process(record: StreamRecord<K, Change<unknown>>) {
+        const c = ctx as Ctx;
+        if (record.key === null || record.key === undefined) {
+          c.recordDropped('table-table join: skipping a record with a null key');
+          return;
+        }
+        const theirs = (other as KeyValueStore<K, unknown>).get(record.key);
+        const { newValue, oldValue } = record.value;
+        let result: VO | null;
+        const keepsThisSide = kind === 'outer' || (kind === 'left' && thisIsLeft);
+        const keepsOtherSide = kind === 'outer' || (kind === 'left' && !thisIsLeft);
+        if (theirs === null) {
+          if (!keepsThisSide || (newValue === null && oldValue === null)) return;
+          result = newValue === null ? null : join(newValue, null, record.key);
+        } else if (newValue === null) {
+          result = keepsOtherSide ? join(null, theirs, record.key) : null;
+        } else {
+          result = join(newValue, theirs, record.key);
+        }
+        const change: Change<VO> = { newValue: result, oldValue: null };
+        c.forward(record.withValue(change));
+      },
+    };
+  };
+}
