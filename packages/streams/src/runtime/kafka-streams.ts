@@ -26,13 +26,13 @@
  * PENDING_SHUTDOWN → NOT_RUNNING, or → ERROR after a failure.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, consoleLogger, type Consumer, type ConsumerOptions, type Logger, type Message, type Producer, type TopicPartitions } from '@samsa/client';
+import { Kafka, consoleLogger, type Consumer, type ConsumerOptions, type Logger, type Producer, type TopicPartitions } from '@samsa/client';
 import type { KeyValue, KeyValueStore } from '../state/key-value-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { StreamsError } from '../streams-error.js';
 import type { Topology } from '../topology/topology.js';
 import { planTopics, type TopicPlan } from './internal-topics.js';
-import type { OutgoingRecord, RecordCollector } from './record-collector.js';
+import { BufferingCollector, toTopicMessages } from './buffering-collector.js';
 import { restoreTasks, type RestoreResult } from './state-restorer.js';
 import { StreamTask, type TaskMetrics } from './stream-task.js';
 import { resolveTopologySettings, type ProcessingGuarantee, type ResolvedTopologySettings, type TopologySettings } from './streams-config.js';
@@ -79,42 +79,6 @@ function wholeNumber(name: string, v: number | undefined, fallback: number, min:
   const x = v ?? fallback;
   if (!Number.isSafeInteger(x) || x < min) throw configError(`${name} must be a whole number >= ${min}, got ${String(v)}`);
   return x;
-}
-
-/** Buffers the records of one batch (or punctuation) until they are committed. */
-class BufferingCollector implements RecordCollector {
-  records: OutgoingRecord[] = [];
-  readonly #counts: Map<string, number>;
-
-  constructor(counts: Map<string, number>) {
-    this.#counts = counts;
-  }
-
-  send(record: OutgoingRecord): void {
-    this.records.push(record);
-  }
-
-  partitionCount(topic: string): number | undefined {
-    return this.#counts.get(topic);
-  }
-
-  take(): OutgoingRecord[] {
-    const r = this.records;
-    this.records = [];
-    return r;
-  }
-}
-
-function toTopicMessages(records: OutgoingRecord[]): Array<{ topic: string; messages: Message[] }> {
-  const byTopic = new Map<string, Message[]>();
-  for (const r of records) {
-    let list = byTopic.get(r.topic);
-    if (list === undefined) byTopic.set(r.topic, (list = []));
-    const m: Message = { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers.map((h) => ({ key: h.key, value: h.value })) };
-    if (r.partition !== undefined) m.partition = r.partition;
-    list.push(m);
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
 export class KafkaStreams {
