@@ -463,6 +463,23 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     }
   }
 
+  /**
+   * The offset of the next message this consumer hands to the application for
+   * an assigned partition (Kafka's `consumer.position()`): the first buffered
+   * message, or the next offset to fetch when nothing is buffered. Offsets of
+   * transaction markers and of aborted records (read_committed) are passed, so
+   * a reader can tell it reached the end of a partition even when the last
+   * offsets hold no deliverable record. Null while the partition is not
+   * assigned or its start offset is not known yet.
+   */
+  position(input: { topic: string; partition: number }): number | null {
+    if (input === null || typeof input !== 'object') throw invalid('position() takes { topic, partition }');
+    checkTopicPartition(input.topic, input.partition, 'position()');
+    const p = this.#partitions.get(tpKey(input.topic, input.partition));
+    if (p === undefined || p.phase !== 'ready' || p.fetchOffset < 0) return null;
+    return p.peek()?.offset ?? p.fetchOffset;
+  }
+
   /** Paused topic-partitions (a paused topic lists its assigned partitions). */
   paused(): TopicPartitions[] {
     const keys = new Set(this.#pausedPartitions);
