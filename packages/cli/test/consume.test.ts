@@ -146,7 +146,8 @@ test('samsa perf consume reports throughput', { timeout: 120_000 }, async (t) =>
   assert.match(short.stderr, /^samsa: only 3000 of 5000 records arrived/);
 });
 
-test('samsa consume: bad flags, missing topics and unreachable brokers are one line with the fix', { timeout: 60_000 }, async (t) => {
+// About 20 CLI processes one after another: each start alone takes seconds on a busy 2-core machine.
+test('samsa consume: bad flags, missing topics and unreachable brokers are one line with the fix', { timeout: 180_000 }, async (t) => {
   const port = await closedPort();
   const b = ['--bootstrap-server', `127.0.0.1:${port}`];
   const usage: Array<[string[], RegExp]> = [

@@ -41,7 +41,8 @@ function brokerCommands(): { command: string[]; foreign: boolean }[] {
 
 const FIX = /Is a broker running there\? Start one with 'npx samsa server', or pass --bootstrap-server host:port \(or set SAMSA_BOOTSTRAP\)\n$/;
 
-test('bad flags: one line, exit code 2, no broker contacted', { timeout: 120_000 }, async () => {
+// Dozens of CLI processes one after another: each start alone takes seconds on a busy 2-core machine.
+test('bad flags: one line, exit code 2, no broker contacted', { timeout: 300_000 }, async () => {
   const port = await closedPort();
   const b = ['--bootstrap-server', `127.0.0.1:${port}`];
   const cases: [string[], RegExp][] = [
@@ -89,7 +90,7 @@ test('bad flags: one line, exit code 2, no broker contacted', { timeout: 120_000
   assert.equal(badTimeout.stderr, "samsa: $SAMSA_CONNECT_TIMEOUT_MS expects a whole number of ms > 0, got 'soon'\n");
 });
 
-test('unreachable brokers: one line with the address and the fix, exit code 1, for every command', { timeout: 180_000 }, async (t) => {
+test('unreachable brokers: one line with the address and the fix, exit code 1, for every command', { timeout: 300_000 }, async (t) => {
   const port = await closedPort();
   const silent = await silentServer();
   t.after(() => silent.close());

@@ -13,6 +13,7 @@
 import { connect, type Socket } from 'node:net';
 import {
   ApiVersionsApi,
+  ErrorCode,
   Reader,
   Writer,
   decodeResponseHeader,
@@ -110,13 +111,21 @@ export class Connection {
     return conn;
   }
 
-  /** The highest version of `api` both this client and the broker support, or throws. */
+  /**
+   * The highest version of `api` both this client and the broker support, at
+   * most `max`. A broker that does not list the API in ApiVersions, or serves
+   * none of those versions, gets KafkaError UNSUPPORTED_VERSION naming the
+   * broker and the API: not retriable, since asking the same broker again
+   * cannot help (every caller, from the admin client to the fetch loop, then
+   * reports it instead of retrying it).
+   */
   version(api: ApiDescriptor<unknown, unknown> | { apiKey: number; name: string; minVersion: number; maxVersion: number }, max = api.maxVersion): number {
     const broker = this.#versions.get(api.apiKey);
-    if (!broker) throw new ConnectionError(`broker ${this.host}:${this.port} does not support ${api.name}`);
+    const refuse = (message: string): KafkaError => new KafkaError(ErrorCode.UNSUPPORTED_VERSION, { message, apiName: api.name, apiKey: api.apiKey });
+    if (!broker) throw refuse(`broker ${this.host}:${this.port} does not serve ${api.name} (API key ${api.apiKey} is not in its ApiVersions answer)`);
     const v = Math.min(max, broker.maxVersion);
     if (v < Math.max(api.minVersion, broker.minVersion)) {
-      throw new ConnectionError(`no common version of ${api.name}: broker ${broker.minVersion}-${broker.maxVersion}, client ${api.minVersion}-${max}`);
+      throw refuse(`broker ${this.host}:${this.port}: no common version of ${api.name}: broker ${broker.minVersion}-${broker.maxVersion}, client ${api.minVersion}-${max}`);
     }
     return v;
   }

@@ -44,6 +44,7 @@ export type { RetryOptions } from './retry.js';
 export { consoleLogger, silentLogger, type Logger } from './logger.js';
 export {
   Admin,
+  type AdminOptions,
   parseHostPort,
   type TopicSpec,
   type TopicDescription,

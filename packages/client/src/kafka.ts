@@ -93,7 +93,7 @@ export class Kafka {
 
   /** A new admin client (call `connect()` on it), the same `Admin` the CLI uses. */
   admin(): Admin {
-    return new Admin(this.#brokers, { clientId: this.#clientId, timeoutMs: this.#requestTimeoutMs, connectTimeoutMs: this.#connectionTimeoutMs });
+    return new Admin(this.#brokers, { clientId: this.#clientId, timeoutMs: this.#requestTimeoutMs, connectTimeoutMs: this.#connectionTimeoutMs, retry: this.#retry, logger: this.#logger });
   }
 }
 

@@ -26,6 +26,7 @@
  */
 import { KafkaError, Kafka, type Consumer, type ConsumerMessage, type Logger } from '@samsa/client';
 import { bootstrapServer, CLI_CLIENT_ID, connectTimeoutMs, unreachable, withAdmin } from '../broker-connection.js';
+import { onClosedOutput } from '../closed-output.js';
 import { CommandError } from '../command-error.js';
 import { intFlag, parseFlags } from '../flags.js';
 import { UsageError } from '../usage-error.js';
@@ -206,9 +207,8 @@ export async function runConsume(argv: string[]): Promise<number> {
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // `samsa consume | head`: a closed pipe ends the run quietly.
-  const onStdoutError = (): void => stop.abort();
-  process.stdout.on('error', onStdoutError);
+  // `samsa consume | head`: a closed pipe ends the run quietly, after the consumer left its group.
+  const offClosedOutput = onClosedOutput(() => stop.abort());
   let idle: NodeJS.Timeout | null = null;
   const armIdle = (): void => {
     if (args.timeoutMs === null) return;
@@ -239,7 +239,7 @@ export async function runConsume(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await consumer.disconnect().catch(() => {});
-    process.stdout.off('error', onStdoutError);
+    offClosedOutput();
   }
   if (failure !== null) {
     const f: Error = failure;

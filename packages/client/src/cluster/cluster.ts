@@ -21,7 +21,7 @@
  * shared by concurrent callers. A connection that failed stays failed
  * (`closed`) and is replaced by the next open.
  */
-import { MetadataApi, ZERO_UUID, isRetriable, type MetadataResponse } from '@samsa/protocol';
+import { ErrorCode, MetadataApi, ZERO_UUID, isRetriable, type MetadataResponse } from '@samsa/protocol';
 import { parseHostPort } from '../broker-address.js';
 import { ClientError } from '../client-error.js';
 import { Connection } from '../connection.js';
@@ -95,6 +95,7 @@ export class Cluster {
   readonly #metadataMaxAgeMs: number;
   readonly #minRefreshIntervalMs: number;
   #brokers = new Map<number, BrokerNode>();
+  #controllerId = -1;
   readonly #topics = new Map<string, TopicMetadata>();
   /** Topic-level errors of the last refresh (topics that are not usable). */
   readonly #topicErrors = new Map<string, KafkaError>();
@@ -252,7 +253,7 @@ export class Cluster {
     this.#refreshingTopics = topics;
     const number = ++this.#refreshesStarted;
     const p = this.#fetchMetadata([...topics]).then(
-      () => {
+      (): void => {
         this.#consecutiveFailures = 0;
       },
       (err: unknown) => {
@@ -389,18 +390,38 @@ export class Cluster {
     this.#listeners.clear();
   }
 
-  async #fetchMetadata(topics: string[]): Promise<void> {
+  /**
+   * One Metadata request for `topics` (null: every topic; []: none, only the
+   * brokers), sent as {@link refresh} sends it, and its answer as it came:
+   * for callers that need what the cache does not keep (replicas, ISR,
+   * internal flags, every topic's name), such as the admin client. The
+   * answer also updates the cache (brokers, and the topics it names).
+   */
+  metadata(topics: readonly string[] | null): Promise<MetadataResponse> {
+    this.#assertOpen();
+    return this.#fetchMetadata(topics === null ? null : [...topics]);
+  }
+
+  /** The controller's node id in the last Metadata answer; -1 when none was seen. */
+  get controllerId(): number {
+    return this.#controllerId;
+  }
+
+  async #fetchMetadata(topics: string[] | null): Promise<MetadataResponse> {
     let lastError: unknown;
     // A connection that fails mid-request is dropped; try the next one (bounded by broker count + bootstrap count).
     const attempts = this.#brokers.size + this.#bootstrap.length + 1;
     for (let i = 0; i < attempts; i++) {
       const conn = await this.anyConnection();
       const version = conn.version(MetadataApi, METADATA_MAX_VERSION);
-      if (version < 1) throw new ConnectionError(`broker ${conn.host}:${conn.port} only supports Metadata v0`);
+      // v0 cannot ask for no topics (an empty list means all), which the admin client needs.
+      if (version < 1) {
+        throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, { message: `broker ${conn.host}:${conn.port} serves Metadata only at v0; this client needs v1+`, apiName: 'Metadata', apiKey: MetadataApi.apiKey });
+      }
       let res: MetadataResponse;
       try {
         res = await conn.send(MetadataApi, version, {
-          topics: topics.map((name) => ({ name, topicId: ZERO_UUID })),
+          topics: topics === null ? null : topics.map((name) => ({ name, topicId: ZERO_UUID })),
           allowAutoTopicCreation: this.#opts.allowAutoTopicCreation,
           includeClusterAuthorizedOperations: false,
           includeTopicAuthorizedOperations: false,
@@ -411,7 +432,7 @@ export class Cluster {
         continue;
       }
       this.#apply(res, conn, version);
-      return;
+      return res;
     }
     throw lastError;
   }
@@ -430,6 +451,7 @@ export class Cluster {
       }
     }
     this.#brokers = brokers;
+    this.#controllerId = res.controllerId;
     if (via === this.#bootstrapConn) {
       const self = [...brokers.values()].find((b) => b.port === via.port && sameHost(b.host, via.host));
       if (self !== undefined && this.readyConnection(self.nodeId) === undefined && this.#nodes.get(self.nodeId)?.opening == null) {

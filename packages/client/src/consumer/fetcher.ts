@@ -298,6 +298,12 @@ export class Fetcher {
       );
     } catch (err) {
       for (const s of sent) s.p.fetchInFlight = false;
+      // A lost connection is retried; an error no retry can fix (a broker without a Fetch version
+      // this client speaks: UNSUPPORTED_VERSION) fails the consumer instead of looping quietly.
+      if (this.#running && err instanceof KafkaError && !err.retriable) {
+        o.host.failed(err);
+        return false;
+      }
       if (this.#running) o.logger.debug('fetch failed', { nodeId, error: err });
       return false;
     }

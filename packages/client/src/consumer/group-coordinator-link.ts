@@ -1,5 +1,6 @@
 /**
- * The consumer's link to its group coordinator: FindCoordinator, then
+ * The consumer's link to its group coordinator: FindCoordinator
+ * (cluster/find-coordinator.ts), then
  * dedicated connections to that broker, apart from the fetch connections.
  *
  * Why dedicated: a broker answers the requests of one connection in order.
@@ -15,19 +16,17 @@
  * caller calls {@link GroupCoordinatorLink.reset}: the connections are closed
  * and the next request looks the coordinator up again.
  */
-import { ErrorCode, FindCoordinatorApi } from '@samsa/protocol';
 import type { Cluster } from '../cluster/cluster.js';
 import { isRetriableError } from '../cluster/cluster.js';
+import { COORDINATOR_KEY_TYPE_GROUP, findCoordinator, type CoordinatorNode } from '../cluster/find-coordinator.js';
 import { ClientError } from '../client-error.js';
 import { Connection } from '../connection.js';
-import { KafkaError } from '../kafka-error.js';
 import { retryDelayMs, type RetryPolicy } from '../retry.js';
+
+export { isCoordinatorError, type CoordinatorNode } from '../cluster/find-coordinator.js';
 
 /** Which of the two coordinator connections (see the top of this file). */
 export type CoordinatorPurpose = 'membership' | 'offsets';
-
-/** FindCoordinator v4 batches keys; v0-3 carry one key, all this client needs. */
-const FIND_COORDINATOR_MAX_VERSION = 3;
 
 /** Settings of a {@link GroupCoordinatorLink}. */
 export interface CoordinatorLinkOptions {
@@ -38,18 +37,6 @@ export interface CoordinatorLinkOptions {
   requestTimeoutMs: number;
   retry: RetryPolicy;
   random: () => number;
-}
-
-/** The coordinator broker as FindCoordinator named it. */
-export interface CoordinatorNode {
-  nodeId: number;
-  host: string;
-  port: number;
-}
-
-/** Error codes that mean "this is not (or no longer) the coordinator". */
-export function isCoordinatorError(code: number): boolean {
-  return code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE;
 }
 
 /** FindCoordinator plus dedicated connections (see the top of this file). */
@@ -118,19 +105,7 @@ export class GroupCoordinatorLink {
     for (let attempt = 0; ; attempt++) {
       this.#assertOpen();
       try {
-        const conn = await this.#o.cluster.anyConnection();
-        const version = conn.version(FindCoordinatorApi, FIND_COORDINATOR_MAX_VERSION);
-        const res = await conn.send(FindCoordinatorApi, version, { key: this.#o.groupId, keyType: 0, coordinatorKeys: [this.#o.groupId] });
-        if (res.errorCode !== 0) {
-          throw new KafkaError(res.errorCode, {
-            apiName: 'FindCoordinator',
-            apiKey: FindCoordinatorApi.apiKey,
-            apiVersion: version,
-            resource: `group ${this.#o.groupId}`,
-            message: res.errorMessage,
-          });
-        }
-        this.#node = { nodeId: res.nodeId, host: res.host, port: res.port };
+        this.#node = await findCoordinator(this.#o.cluster, COORDINATOR_KEY_TYPE_GROUP, this.#o.groupId);
         return this.#node;
       } catch (err) {
         if (this.#closed || !isRetriableError(err) || attempt >= this.#o.retry.retries) throw err;

@@ -33,6 +33,7 @@
  *   | NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, lost connection | find coordinator, back off | same | same (next beat) |
  *   | other retriable                        | back off              | back off              | next beat            |
  *   | answer does not decode (see UnreadableSync) | -                | back off, join again  | -                    |
+ *   | UNSUPPORTED_VERSION (no usable version) | fatal                | fatal                 | fatal                |
  *   | anything else                          | fatal                 | fatal                 | logged               |
  *
  * Until the first successful join, retriable failures count against the
@@ -531,6 +532,12 @@ export class GroupMembership {
         next = Math.min(next, this.#o.settings.retry.initialRetryTimeMs);
       }
     } catch (err) {
+      // A coordinator without a Heartbeat version this client speaks will not grow one: stop, loudly.
+      if (err instanceof KafkaError && err.code === ErrorCode.UNSUPPORTED_VERSION) {
+        this.#halt();
+        this.#o.host.failed(err);
+        return;
+      }
       this.#onRequestError(err);
       if (this.#heartbeating) this.#o.logger.debug('heartbeat failed', { groupId: this.#groupId, error: err });
       next = Math.min(next, this.#o.settings.retry.initialRetryTimeMs);

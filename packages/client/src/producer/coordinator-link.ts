@@ -11,60 +11,25 @@
  * EndTxn with it).
  *
  * {@link CoordinatorLink.connection} is one attempt: it looks the coordinator
- * up when none is known and opens the connection, throwing the
+ * up (cluster/find-coordinator.ts) when none is known and opens the connection, throwing the
  * FindCoordinator error (KafkaError) or the ConnectionError. The caller
  * decides about retries (transaction-manager.ts) and calls
  * {@link CoordinatorLink.reset} after NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE
  * or a lost connection, so the next attempt looks the coordinator up again.
  */
-import { ErrorCode, FindCoordinatorApi, type ApiDescriptor } from '@samsa/protocol';
 import type { Cluster } from '../cluster/cluster.js';
+import { coordinatorResource, findCoordinator, type CoordinatorKeyType, type CoordinatorNode } from '../cluster/find-coordinator.js';
 import { ClientError } from '../client-error.js';
 import { Connection } from '../connection.js';
-import { KafkaError } from '../kafka-error.js';
-
-/** FindCoordinator key type of a consumer group. */
-export const COORDINATOR_KEY_TYPE_GROUP = 0;
-/** FindCoordinator key type of a transactional id. */
-export const COORDINATOR_KEY_TYPE_TRANSACTION = 1;
-
-/** v4 batches keys; v0-3 carry the one key we need. Key types need v1. */
-const FIND_COORDINATOR_MAX_VERSION = 3;
 
 /** Settings of a {@link CoordinatorLink}. */
 export interface CoordinatorLinkOptions {
   cluster: Cluster;
-  keyType: typeof COORDINATOR_KEY_TYPE_GROUP | typeof COORDINATOR_KEY_TYPE_TRANSACTION;
+  keyType: CoordinatorKeyType;
   key: string;
   clientId: string;
   connectionTimeoutMs: number;
   requestTimeoutMs: number;
-}
-
-/** A coordinator as FindCoordinator named it. */
-export interface CoordinatorNode {
-  nodeId: number;
-  host: string;
-  port: number;
-}
-
-/**
- * The version of `api` to use with `conn`, at most `max`. A broker without
- * the API (or without a common version) cannot do transactions at all: that
- * is UNSUPPORTED_VERSION, not a connection problem worth retrying.
- */
-export function coordinatorApiVersion(conn: Connection, api: ApiDescriptor<unknown, unknown>, max: number, min = api.minVersion): number {
-  try {
-    const v = conn.version(api, max);
-    if (v >= min) return v;
-  } catch {
-    // fall through
-  }
-  throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, {
-    message: `broker ${conn.host}:${conn.port} does not support ${api.name} v${min}-${max}`,
-    apiName: api.name,
-    apiKey: api.apiKey,
-  });
 }
 
 /** FindCoordinator plus a dedicated connection (see the top of this file). */
@@ -85,7 +50,7 @@ export class CoordinatorLink {
 
   /** What the coordinator is for, for error messages: `transactional id x` or `group g`. */
   get resource(): string {
-    return `${this.#o.keyType === COORDINATOR_KEY_TYPE_TRANSACTION ? 'transactional id' : 'group'} ${this.#o.key}`;
+    return coordinatorResource(this.#o.keyType, this.#o.key);
   }
 
   /** One attempt at an open connection to the coordinator (see the top of this file). */
@@ -139,17 +104,8 @@ export class CoordinatorLink {
     return p;
   }
 
-  async #lookup(): Promise<CoordinatorNode> {
-    const conn = await this.#o.cluster.anyConnection();
-    const minVersion = this.#o.keyType === COORDINATOR_KEY_TYPE_GROUP ? 0 : 1;
-    const version = coordinatorApiVersion(conn, FindCoordinatorApi as ApiDescriptor<unknown, unknown>, FIND_COORDINATOR_MAX_VERSION, minVersion);
-    const key = this.#o.key;
-    const res = await conn.send(FindCoordinatorApi, version, { key, keyType: this.#o.keyType, coordinatorKeys: [key] });
-    const c = version >= 4 && res.coordinators.length > 0 ? res.coordinators[0] : res;
-    if (c.errorCode !== ErrorCode.NONE) {
-      throw new KafkaError(c.errorCode, { message: c.errorMessage, apiName: 'FindCoordinator', apiKey: FindCoordinatorApi.apiKey, apiVersion: version, resource: this.resource });
-    }
-    return { nodeId: c.nodeId, host: c.host, port: c.port };
+  #lookup(): Promise<CoordinatorNode> {
+    return findCoordinator(this.#o.cluster, this.#o.keyType, this.#o.key);
   }
 
   #assertOpen(): void {

@@ -50,7 +50,6 @@ import {
   ErrorCode,
   InitProducerIdApi,
   TxnOffsetCommitApi,
-  type ApiDescriptor,
 } from '@samsa/protocol';
 import type { Cluster } from '../cluster/cluster.js';
 import { isRetriableError } from '../cluster/cluster.js';
@@ -59,7 +58,8 @@ import type { Connection } from '../connection.js';
 import { ConnectionError, KafkaError } from '../kafka-error.js';
 import type { Logger } from '../logger.js';
 import { retryDelayMs, type RetryPolicy } from '../retry.js';
-import { COORDINATOR_KEY_TYPE_GROUP, COORDINATOR_KEY_TYPE_TRANSACTION, CoordinatorLink, coordinatorApiVersion } from './coordinator-link.js';
+import { COORDINATOR_KEY_TYPE_GROUP, COORDINATOR_KEY_TYPE_TRANSACTION, type CoordinatorKeyType } from '../cluster/find-coordinator.js';
+import { CoordinatorLink } from './coordinator-link.js';
 import type { ProducerIdentity } from './producer-identity.js';
 
 /** What to do about a failed coordinator request (the error table at the top of this file). */
@@ -185,7 +185,7 @@ export class TransactionRequests {
   /** InitProducerId for the transactional id: the producer id and (next) epoch. */
   async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
     return this.#call('InitProducerId', this.#txnLink, async (conn) => {
-      const version = coordinatorApiVersion(conn, InitProducerIdApi as ApiDescriptor<unknown, unknown>, INIT_PRODUCER_ID_MAX_VERSION);
+      const version = conn.version(InitProducerIdApi, INIT_PRODUCER_ID_MAX_VERSION);
       const r = await conn.send(InitProducerIdApi, version, {
         transactionalId: this.#o.transactionalId,
         transactionTimeoutMs: this.#o.transactionTimeoutMs,
@@ -206,7 +206,7 @@ export class TransactionRequests {
       'AddPartitionsToTxn',
       this.#txnLink,
       async (conn) => {
-        const version = coordinatorApiVersion(conn, AddPartitionsToTxnApi as ApiDescriptor<unknown, unknown>, ADD_PARTITIONS_MAX_VERSION);
+        const version = conn.version(AddPartitionsToTxnApi, ADD_PARTITIONS_MAX_VERSION);
         const todo = batch.filter((p) => p.status === 'adding');
         const byTopic = new Map<string, number[]>();
         for (const p of todo) {
@@ -256,7 +256,7 @@ export class TransactionRequests {
       'AddOffsetsToTxn',
       this.#txnLink,
       async (conn) => {
-        const version = coordinatorApiVersion(conn, AddOffsetsToTxnApi as ApiDescriptor<unknown, unknown>, ADD_OFFSETS_MAX_VERSION);
+        const version = conn.version(AddOffsetsToTxnApi, ADD_OFFSETS_MAX_VERSION);
         const res = await maybeStarted(
           hooks,
           conn.send(AddOffsetsToTxnApi, version, { transactionalId: this.#o.transactionalId, producerId: id.producerId, producerEpoch: id.producerEpoch, groupId }),
@@ -278,7 +278,7 @@ export class TransactionRequests {
       'TxnOffsetCommit',
       this.#groupLink(groupId),
       async (conn) => {
-        const version = coordinatorApiVersion(conn, TxnOffsetCommitApi as ApiDescriptor<unknown, unknown>, TXN_OFFSET_COMMIT_MAX_VERSION);
+        const version = conn.version(TxnOffsetCommitApi, TXN_OFFSET_COMMIT_MAX_VERSION);
         const byTopic = new Map<string, Array<{ partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }>>();
         for (const r of remaining) {
           let list = byTopic.get(r.topic);
@@ -319,7 +319,7 @@ export class TransactionRequests {
   async endTxn(committed: boolean): Promise<void> {
     const id = this.#o.identity;
     await this.#call('EndTxn', this.#txnLink, async (conn) => {
-      const version = coordinatorApiVersion(conn, EndTxnApi as ApiDescriptor<unknown, unknown>, END_TXN_MAX_VERSION);
+      const version = conn.version(EndTxnApi, END_TXN_MAX_VERSION);
       const res = await conn.send(EndTxnApi, version, { transactionalId: this.#o.transactionalId, producerId: id.producerId, producerEpoch: id.producerEpoch, committed });
       if (res.errorCode !== ErrorCode.NONE) throw this.#error('EndTxn', EndTxnApi.apiKey, version, res.errorCode);
     });
@@ -342,7 +342,7 @@ export class TransactionRequests {
     return new KafkaError(code, { apiName, apiKey, apiVersion, resource: `transactional id ${this.#o.transactionalId}` });
   }
 
-  #link(keyType: typeof COORDINATOR_KEY_TYPE_GROUP | typeof COORDINATOR_KEY_TYPE_TRANSACTION, key: string): CoordinatorLink {
+  #link(keyType: CoordinatorKeyType, key: string): CoordinatorLink {
     return new CoordinatorLink({
       cluster: this.#o.cluster,
       keyType,
