@@ -40,6 +40,7 @@ import {
   zstdLevel,
   type BrokerSynonym,
 } from './topic-config.js';
+import { parsePerIpOverrides } from './per-ip-overrides.js';
 
 /** Kafka's Integer.MAX_VALUE, the "unlimited" default of several int configs. */
 const INT_MAX_TEXT = '2147483647';
@@ -48,6 +49,24 @@ const INT_MAX_TEXT = '2147483647';
 const clusterIdRule = custom('[A-Za-z0-9_-]+', (p) =>
   /^[A-Za-z0-9_-]+$/.test(p.value as string) ? undefined : 'Cluster id must be non-empty and use only A-Z, a-z, 0-9, _ and -',
 );
+
+/**
+ * Samsa's default for queued.max.request.bytes (Kafka: -1, unbounded). 512 MiB
+ * keeps a 2-core 24 GiB machine safe: requests being handled are mostly
+ * Produce batches waiting for their append, and 512 MiB of them is seconds of
+ * disk writes; a connection that was receiving when the bound was hit may add
+ * one frame (socket.request.max.bytes, 100 MiB) on top.
+ */
+const SAMSA_QUEUED_MAX_REQUEST_BYTES = String(512 * 1024 * 1024);
+
+const minusOneOrPositive = custom('-1 or [1,...]', (p) =>
+  p.exact === -1n || (p.exact !== undefined && p.exact >= 1n) ? undefined : 'Value must be -1 (no bound) or at least 1',
+);
+
+const perIpOverridesRule = custom('address:limit,...', (p) => {
+  const parsed = parsePerIpOverrides(p.value as string);
+  return typeof parsed === 'string' ? parsed : undefined;
+});
 
 /** Samsa has no remote storage manager; accepting `true` would silently keep data local. */
 const noTieredStorage = custom('[false]', (p) =>
@@ -126,23 +145,44 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   {
     name: 'queued.max.requests', type: 'int', default: '500', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
-    doc: 'Requests read from sockets but not yet answered, across connections, before the broker stops reading.',
+    doc: 'Requests being handled across all connections before a connection that already has one in progress stops starting more (one with none may always start one).',
   },
-  { name: 'socket.send.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', doc: 'SO_SNDBUF of accepted sockets; -1 keeps the OS default.' },
-  { name: 'socket.receive.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', doc: 'SO_RCVBUF of accepted sockets; -1 keeps the OS default.' },
+  {
+    name: 'queued.max.request.bytes', type: 'long', default: SAMSA_QUEUED_MAX_REQUEST_BYTES, validator: minusOneOrPositive, importance: 'medium',
+    dynamic: 'read-only',
+    doc: 'Bytes of requests being handled across all connections above which no socket is read until handlers finish; -1 means no bound. Samsa defaults to 512 MiB (Kafka: -1).',
+  },
+  {
+    name: 'socket.send.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'SO_SNDBUF of accepted sockets in Kafka. Node cannot set it on TCP sockets, so Samsa keeps the OS default (autotuned on Linux).',
+  },
+  {
+    name: 'socket.receive.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'SO_RCVBUF of accepted sockets in Kafka. Node cannot set it on TCP sockets, so Samsa keeps the OS default (autotuned on Linux).',
+  },
   {
     name: 'socket.request.max.bytes', type: 'int', default: '104857600', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
     doc: 'Largest request frame accepted; a larger size prefix closes the connection.',
   },
-  { name: 'socket.listen.backlog.size', type: 'int', default: '50', validator: atLeast(1), importance: 'medium', dynamic: 'read-only', doc: 'Accept backlog of listening sockets.' },
+  {
+    name: 'socket.listen.backlog.size', type: 'int', default: '50', validator: atLeast(1), importance: 'medium', dynamic: 'read-only',
+    doc: 'Accept backlog of listening sockets (the kernel caps it at net.core.somaxconn).',
+  },
   {
     name: 'connections.max.idle.ms', type: 'long', default: '600000', importance: 'medium', dynamic: 'read-only',
-    doc: 'Idle connections are closed after this long.',
+    doc: 'A connection with no bytes read or written for this long is closed; 0 or less never closes one.',
   },
-  { name: 'max.connections', type: 'int', default: INT_MAX_TEXT, validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide', doc: 'Most connections the broker accepts at once.' },
+  {
+    name: 'max.connections', type: 'int', default: INT_MAX_TEXT, validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Most connections the broker holds at once, across listeners. A connection beyond it is closed at once (Kafka: it waits in the accept backlog).',
+  },
   {
     name: 'max.connections.per.ip', type: 'int', default: INT_MAX_TEXT, validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide',
-    doc: 'Most connections accepted from one IP address.',
+    doc: 'Most connections from one IP address; a connection beyond it is closed at once. 0 needs max.connections.per.ip.overrides.',
+  },
+  {
+    name: 'max.connections.per.ip.overrides', type: 'string', default: '', validator: perIpOverridesRule, importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Per-address exceptions to max.connections.per.ip, as address:limit pairs separated by commas. Samsa takes IP addresses only (Kafka also host names).',
   },
   {
     name: 'message.max.bytes', type: 'int', default: '1048588', validator: atLeast(0), importance: 'high', dynamic: 'cluster-wide',

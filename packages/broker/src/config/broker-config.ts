@@ -41,6 +41,7 @@ import {
   type ConfigSource,
   type ConfigSynonymView,
 } from './config-view.js';
+import { parsePerIpOverrides } from './per-ip-overrides.js';
 import { parseListeners, parseSecurityProtocolMap, type Listener } from './listeners.js';
 import { TOPIC_CONFIG_DEF, TOPIC_CONFIG_SYNONYMS, type BrokerSynonym } from './topic-config.js';
 
@@ -123,6 +124,13 @@ export class BrokerConfig {
     }
     this.#logDirs = dirs;
 
+    // Kafka's rule: a per-IP limit of 0 refuses every address that has no override.
+    if (this.getNumber('max.connections.per.ip') === 0 && this.maxConnectionsPerIpOverrides.size === 0) {
+      throw new ConfigError('max.connections.per.ip is 0, so max.connections.per.ip.overrides must allow at least one address', {
+        key: 'max.connections.per.ip',
+      });
+    }
+
     const protocols = parseSecurityProtocolMap('listener.security.protocol.map', this.getString('listener.security.protocol.map') ?? '');
     this.listeners = parseListeners('listeners', this.getString('listeners') ?? '', protocols, { uniquePorts: true });
     if (this.listeners.length === 0) {
@@ -168,7 +176,7 @@ export class BrokerConfig {
         continue;
       }
       staticValues.set(name, BROKER_CONFIG_DEF.parse(name, raw));
-      if (key.ignored === true) warnings.push(`The configuration '${name}' is accepted for compatibility and has no effect in Samsa.`);
+      if (key.ignored === true) warnings.push(`The configuration '${name}' is accepted, no effect in Samsa: ${key.doc}`);
     }
     return new BrokerConfig(staticValues, unknownKeys, warnings);
   }
@@ -271,6 +279,13 @@ export class BrokerConfig {
   get messageMaxBytes(): number { return this.getNumber('message.max.bytes'); }
   get socketRequestMaxBytes(): number { return this.getNumber('socket.request.max.bytes'); }
   get queuedMaxRequests(): number { return this.getNumber('queued.max.requests'); }
+  get queuedMaxRequestBytes(): number { return this.getNumber('queued.max.request.bytes'); }
+  get socketListenBacklogSize(): number { return this.getNumber('socket.listen.backlog.size'); }
+  /** max.connections.per.ip.overrides as address → limit (validated when set, so it parses). */
+  get maxConnectionsPerIpOverrides(): Map<string, number> {
+    const parsed = parsePerIpOverrides(this.getString('max.connections.per.ip.overrides') ?? '');
+    return typeof parsed === 'string' ? new Map() : parsed;
+  }
   get connectionsMaxIdleMs(): number { return this.getNumber('connections.max.idle.ms'); }
   get maxConnections(): number { return this.getNumber('max.connections'); }
   get maxConnectionsPerIp(): number { return this.getNumber('max.connections.per.ip'); }
