@@ -136,6 +136,14 @@ export class BrokerConfig {
     if (this.listeners.length === 0) {
       throw new ConfigError('listeners must name at least one listener, e.g. listeners=PLAINTEXT://127.0.0.1:9092', { key: 'listeners' });
     }
+    // A listener named SSL or SASL_* would otherwise be served in plain text, which its clients cannot speak.
+    const secured = this.listeners.find((l) => l.securityProtocol !== 'PLAINTEXT');
+    if (secured !== undefined) {
+      throw new ConfigError(
+        `listener ${secured.name} uses security protocol ${secured.securityProtocol}; Samsa serves PLAINTEXT listeners only (no TLS or SASL yet)`,
+        { key: 'listeners' },
+      );
+    }
     const advertisedText = this.getString('advertised.listeners');
     this.advertisedListeners =
       advertisedText === null ? this.listeners : parseListeners('advertised.listeners', advertisedText, protocols, { uniquePorts: false });
