@@ -17,9 +17,14 @@
 //     written by `kafka-storage format`.
 //
 // Configs marked `ignored` are accepted so a Kafka server.properties loads
-// unchanged, and have no effect: thread-pool sizes mean nothing in a Node
-// process with one event loop, and controller settings mean nothing in a
-// single node that is always its own controller.
+// unchanged, and have no effect; the broker logs each one that is set at
+// startup ("accepted, no effect"), and its doc says why: thread-pool sizes
+// mean nothing in a Node process with one event loop, controller and
+// replication settings nothing in a single node, and a few features (socket
+// buffer sizes, recompression, TLS) are not there. A value a single node
+// could never honour (internal-topic replication above 1, TLS listeners) is
+// refused rather than ignored. docs/configuration.md, "What is honoured",
+// lists them; its reference table is generated from this file.
 
 import {
   atLeast,
