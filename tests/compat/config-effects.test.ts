@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Partitioners } from 'kafkajs';
+import { createRequire } from 'node:module';
 import { fetchV4Frame } from '../support/hostile-clients.js';
 import { kafkajs } from '../support/kafkajs-driver.js';
 import { RawConnection } from '../support/raw-kafka.js';
@@ -12,7 +13,10 @@ import { kcatConsume } from '../support/run-kcat.js';
 import { runProcess } from '../support/run-process.js';
 import { repoRoot } from '../support/paths.js';
 import { startSamsa, type SamsaProcess } from '../support/samsa-process.js';
+import { waitFor } from '../support/wait-for.js';
 
+// kafkajs is CommonJS; this enum is not visible to ESM named imports.
+const { ConfigResourceTypes } = createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs');
 const MiB = 1024 * 1024;
 const cliBin = join(repoRoot, 'packages', 'cli', 'bin', 'samsa.mjs');
 
@@ -112,6 +116,21 @@ describe('broker config effects', { timeout: 240_000 }, () => {
       for (const key of ['socket.send.buffer.bytes', 'compression.type', 'num.io.threads']) {
         assert.match(logs, new RegExp(`'${key.replace(/\./g, '\\.')}' is accepted, no effect`), `startup warning for ${key}`);
       }
+      // A dynamic update of such a key (kafkajs AlterConfigs on the broker) is logged the same way.
+      const admin = kafkajs(samsa.bootstrap, 'alter').admin();
+      await admin.connect();
+      try {
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [{ type: ConfigResourceTypes.BROKER, name: '0', configEntries: [{ name: 'log.preallocate', value: 'true' }] }],
+        });
+      } finally {
+        await admin.disconnect();
+      }
+      await waitFor(() => /'log\.preallocate' is accepted, no effect/.test(samsa.logs()), {
+        timeoutMs: 10_000,
+        message: 'a warning for the dynamic update of log.preallocate',
+      });
     });
     for (const [key, value, message] of [
       ['listeners', 'SSL://127.0.0.1:0', /Samsa serves PLAINTEXT listeners only/],

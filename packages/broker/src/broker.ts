@@ -10,7 +10,7 @@ import { LogManager } from '@samsa/storage';
 import type { FetchRequest, FetchResponse } from '@samsa/protocol';
 import type { BrokerServices, Endpoint } from './broker-services.js';
 import type { ApiHandler } from './request-context.js';
-import type { BrokerConfig } from './config/broker-config.js';
+import { BrokerConfig } from './config/broker-config.js';
 import { TopicConfigs } from './config/effective-config.js';
 import { DEFAULT_OFFSET_METADATA_MAX_BYTES, GroupCoordinator } from './coordinators/group/group-coordinator.js';
 import { OffsetsTopic } from './coordinators/group/offsets-topic.js';
@@ -122,6 +122,10 @@ export class Broker {
       if (persisted.size === 0) continue;
       const applied = config.applyDynamicUpdate(persisted, scope);
       if (!applied.ok) logger.warn({ scope, problem: applied.message }, 'ignoring persisted dynamic broker configs');
+      for (const name of persisted.keys()) {
+        const noEffect = BrokerConfig.noEffectWarning(name);
+        if (applied.ok && noEffect !== null) logger.warn(noEffect);
+      }
     }
     const logs = await LogManager.open({
       logDirs,

@@ -184,9 +184,16 @@ export class BrokerConfig {
         continue;
       }
       staticValues.set(name, BROKER_CONFIG_DEF.parse(name, raw));
-      if (key.ignored === true) warnings.push(`The configuration '${name}' is accepted, no effect in Samsa: ${key.doc}`);
+      const noEffect = BrokerConfig.noEffectWarning(name);
+      if (noEffect !== null) warnings.push(noEffect);
     }
     return new BrokerConfig(staticValues, unknownKeys, warnings);
+  }
+
+  /** The "accepted, no effect" warning for a key Samsa ignores, or null for a key that has its effect. */
+  static noEffectWarning(name: string): string | null {
+    const key = BROKER_CONFIG_DEF.key(name);
+    return key?.ignored === true ? `The configuration '${name}' is accepted, no effect in Samsa: ${key.doc}` : null;
   }
 
   // -- Layer resolution ------------------------------------------------------
