@@ -146,3 +146,33 @@ export async function secondLoopbackWorks(bootstrap: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A well-behaved reader: one Fetch of `topic` partition 0 from offset 0 on a
+ * fresh connection, read to the end. Returns the response size in bytes.
+ * (RawConnection concatenates per chunk, too slow for tens of MiB.)
+ */
+export async function fetchAndRead(bootstrap: string, topic: string, maxBytes: number, timeoutMs = 30_000): Promise<number> {
+  const socket = await openSocket(bootstrap, { timeoutMs });
+  try {
+    return await withTimeout(
+      new Promise<number>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let received = 0;
+        let size = -1;
+        socket.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          received += chunk.length;
+          if (size < 0 && received >= 4) size = Buffer.concat(chunks).readInt32BE(0);
+          if (size >= 0 && received >= 4 + size) resolve(size);
+        });
+        socket.once('close', () => reject(new Error('the broker closed the connection instead of answering Fetch')));
+        socket.write(fetchV4Frame(1, topic, 0, 0n, maxBytes));
+      }),
+      timeoutMs,
+      `a Fetch response for ${topic}`,
+    );
+  } finally {
+    socket.destroy();
+  }
+}
