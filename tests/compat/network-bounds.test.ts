@@ -283,7 +283,8 @@ describe('network bounds', { timeout: 300_000 }, () => {
       // broker cannot answer them before group.initial.rebalance.delay.ms.
       await waitFor(() => sockets.every((s) => s.writableLength === 0), { timeoutMs: 5_000, message: 'join requests sent' });
       const sentAt = Date.now();
-      await waitFor(() => Date.now() - sentAt >= 300, { timeoutMs: 2_000, message: 'a moment for the broker to read them' });
+      // A second (the joins are held for 4 s) for the broker to read both, even on a loaded machine.
+      await waitFor(() => Date.now() - sentAt >= 1_000, { timeoutMs: 3_000, message: 'a moment for the broker to read them' });
       const third = await openSocket(bootstrap);
       sockets.push(third);
       waits.push(answered(third, 'api-versions'));
@@ -296,7 +297,7 @@ describe('network bounds', { timeout: 300_000 }, () => {
   }
 
   test('queued.max.request.bytes: over the bound the broker stops reading until held requests finish', { timeout: 90_000 }, async () => {
-    const delay = { 'group.initial.rebalance.delay.ms': 3000 };
+    const delay = { 'group.initial.rebalance.delay.ms': 4000 };
     // Default bound (512 MiB): 1.4 MiB of held JoinGroups do not stop anything.
     const unbounded = await withSamsa(delay, (samsa) => answerOrder(samsa.bootstrap));
     assert.equal(unbounded[0], 'api-versions', `answer order ${unbounded.join(', ')}`);
