@@ -14,27 +14,27 @@ export interface ListenerSpec {
   securityProtocol: string;
 }
 
+/** What each connection gets, plus the listener's own settings. */
+export interface ListenerOptions extends Omit<ConnectionOptions, 'onClose'> {
+  /** Shared by every listener: max.connections counts them all. */
+  quotas: ConnectionQuotas;
+  /** socket.listen.backlog.size. */
+  backlog: number;
+  /** Called for a connection closed at accept because a limit refuses it. */
+  onRefused: (socket: Socket, reason: RefusalReason) => void;
+}
+
 export class Listener {
   readonly spec: ListenerSpec;
   readonly #server: Server;
   readonly #connections = new Set<Connection>();
+  readonly #backlog: number;
   #boundPort = 0;
 
-  readonly #backlog: number;
-
-  constructor(
-    spec: ListenerSpec,
-    handler: FrameHandler,
-    opts: Omit<ConnectionOptions, 'onClose'> & {
-      quotas: ConnectionQuotas;
-      backlog: number;
-      onRefused: (socket: Socket, reason: RefusalReason) => void;
-    },
-    nextId: () => number,
-  ) {
+  constructor(spec: ListenerSpec, handler: FrameHandler, opts: ListenerOptions, nextId: () => number) {
     this.spec = spec;
-    this.#backlog = opts.backlog;
-    const { quotas, onRefused, backlog: _backlog, ...connectionOpts } = opts;
+    const { quotas, onRefused, backlog, ...connectionOpts } = opts;
+    this.#backlog = backlog;
     this.#server = createServer({ noDelay: true }, (socket) => {
       const address = socket.remoteAddress ?? '';
       const refused = quotas.tryAccept(address);
