@@ -7,8 +7,10 @@
 import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { LogManager, type Fs } from '@samsa/storage';
+import type { FetchRequest, FetchResponse } from '@samsa/protocol';
 import type { BrokerServices, Endpoint } from './broker-services.js';
-import type { BrokerConfig } from './config/broker-config.js';
+import type { ApiHandler } from './request-context.js';
+import { BrokerConfig } from './config/broker-config.js';
 import { TopicConfigs } from './config/effective-config.js';
 import { DEFAULT_OFFSET_METADATA_MAX_BYTES, GroupCoordinator } from './coordinators/group/group-coordinator.js';
 import { OffsetsTopic } from './coordinators/group/offsets-topic.js';
@@ -41,7 +43,9 @@ import { offsetFetchHandler } from './handlers/offset-fetch.js';
 import { produceHandler } from './handlers/produce.js';
 import { syncGroupHandler } from './handlers/sync-group.js';
 import { FileMetadataStore } from './metadata/metadata-store.js';
+import { ConnectionQuotas } from './network/connection-quotas.js';
 import { Listener } from './network/listener.js';
+import { RequestBudget } from './network/request-budget.js';
 import { Router } from './router.js';
 import { TopicManager } from './topic-manager.js';
 import { ProducerIdManager } from './coordinators/txn/producer-id-manager.js';
@@ -69,8 +73,15 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long shutdown waits for dispatched requests before closing the logs anyway. */
 const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
 
-/** Requests read from one connection but not yet answered, before reading from it pauses. */
+/** Requests started on one connection and not yet written, before it starts no more. */
 const MAX_IN_FLIGHT_PER_CONNECTION = 100;
+
+/**
+ * Unsent response bytes of one connection above which it starts no further
+ * request. With the one-Fetch-at-a-time rule a client that never reads holds
+ * about one response (Kafka holds exactly one while the channel is muted).
+ */
+const MAX_UNSENT_RESPONSE_BYTES_PER_CONNECTION = 1024 * 1024;
 
 export class Broker {
   readonly config: BrokerConfig;
@@ -105,6 +116,8 @@ export class Broker {
 
   static async start(config: BrokerConfig, opts: BrokerStartOptions = {}): Promise<Broker> {
     const logger = opts.logger ?? pino({ name: 'samsa', level: process.env.SAMSA_LOG_LEVEL ?? 'info' });
+    // Unknown keys and keys Samsa accepts without effect are never taken silently.
+    for (const warning of config.warnings) logger.warn(warning);
     const logDirs = config.logDirs;
     for (const dir of logDirs) await mkdir(dir, { recursive: true });
     const metadata = await FileMetadataStore.open(logDirs[0], { clusterId: config.clusterId ?? undefined });
@@ -113,6 +126,10 @@ export class Broker {
       if (persisted.size === 0) continue;
       const applied = config.applyDynamicUpdate(persisted, scope);
       if (!applied.ok) logger.warn({ scope, problem: applied.message }, 'ignoring persisted dynamic broker configs');
+      for (const name of persisted.keys()) {
+        const noEffect = BrokerConfig.noEffectWarning(name);
+        if (applied.ok && noEffect !== null) logger.warn(noEffect);
+      }
     }
     const logs = await LogManager.open({
       logDirs,
@@ -225,7 +242,7 @@ export class Broker {
     };
     for (const make of [
       produceHandler,
-      fetchHandler,
+      fetchWithBrokerLimit,
       listOffsetsHandler,
       metadataHandler,
       apiVersionsHandler,
@@ -263,6 +280,13 @@ export class Broker {
 
     let nextConnectionId = 0;
     const handleFrame = router.handleFrame.bind(router);
+    const budget = new RequestBudget({ maxBytes: config.queuedMaxRequestBytes, maxRequests: config.queuedMaxRequests });
+    // Read at each accept, so AlterConfigs on these cluster-wide keys applies to the next connection.
+    const quotas = new ConnectionQuotas({
+      maxConnections: () => config.maxConnections,
+      maxConnectionsPerIp: () => config.maxConnectionsPerIp,
+      perIpOverrides: () => config.maxConnectionsPerIpOverrides,
+    });
     for (const spec of config.listeners) {
       const listener = new Listener(
         spec,
@@ -270,8 +294,14 @@ export class Broker {
         {
           maxFrameBytes: config.socketRequestMaxBytes,
           maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
+          maxUnsentResponseBytes: MAX_UNSENT_RESPONSE_BYTES_PER_CONNECTION,
           idleTimeoutMs: config.connectionsMaxIdleMs,
+          budget,
+          quotas,
+          backlog: config.socketListenBacklogSize,
           onError: (conn, err) => logger.warn({ connection: conn.id, remote: `${conn.remoteAddress}:${conn.remotePort}`, err: String(err) }, 'closing connection after a bad request'),
+          // Kafka logs these at info: a flood would otherwise flood the log at warn.
+          onRefused: (socket, reason) => logger.info({ remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`, limit: reason }, `refused a connection over ${reason}`),
         },
         () => ++nextConnectionId,
       );
@@ -325,4 +355,21 @@ export class Broker {
     })();
     return this.#stopping;
   }
+}
+
+/**
+ * The Fetch handler with the broker's fetch.max.bytes applied as Kafka does
+ * (KIP-541): a response's MaxBytes is the smaller of the request's and the
+ * broker's. Kept here rather than in handlers/fetch.ts so the handler stays
+ * about reading logs.
+ */
+function fetchWithBrokerLimit(s: BrokerServices): ApiHandler<FetchRequest, FetchResponse> {
+  const inner = fetchHandler(s);
+  return {
+    ...inner,
+    handle(ctx, req) {
+      const limit = s.config.fetchMaxBytes;
+      return inner.handle(ctx, req.maxBytes > limit ? { ...req, maxBytes: limit } : req);
+    },
+  };
 }

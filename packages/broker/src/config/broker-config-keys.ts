@@ -17,9 +17,14 @@
 //     written by `kafka-storage format`.
 //
 // Configs marked `ignored` are accepted so a Kafka server.properties loads
-// unchanged, and have no effect: thread-pool sizes mean nothing in a Node
-// process with one event loop, and controller settings mean nothing in a
-// single node that is always its own controller.
+// unchanged, and have no effect; the broker logs each one that is set at
+// startup ("accepted, no effect"), and its doc says why: thread-pool sizes
+// mean nothing in a Node process with one event loop, controller and
+// replication settings nothing in a single node, and a few features (socket
+// buffer sizes, recompression, TLS) are not there. A value a single node
+// could never honour (internal-topic replication above 1, TLS listeners) is
+// refused rather than ignored. docs/configuration.md, "What is honoured",
+// lists them; its reference table is generated from this file.
 
 import {
   atLeast,
@@ -40,6 +45,7 @@ import {
   zstdLevel,
   type BrokerSynonym,
 } from './topic-config.js';
+import { parsePerIpOverrides } from './per-ip-overrides.js';
 
 /** Kafka's Integer.MAX_VALUE, the "unlimited" default of several int configs. */
 const INT_MAX_TEXT = '2147483647';
@@ -48,6 +54,35 @@ const INT_MAX_TEXT = '2147483647';
 const clusterIdRule = custom('[A-Za-z0-9_-]+', (p) =>
   /^[A-Za-z0-9_-]+$/.test(p.value as string) ? undefined : 'Cluster id must be non-empty and use only A-Z, a-z, 0-9, _ and -',
 );
+
+/**
+ * Samsa's default for queued.max.request.bytes (Kafka: -1, unbounded). 512 MiB
+ * keeps a 2-core 24 GiB machine safe: requests being handled are mostly
+ * Produce batches waiting for their append, and 512 MiB of them is seconds of
+ * disk writes; a connection that was receiving when the bound was hit may add
+ * one frame (socket.request.max.bytes, 100 MiB) on top.
+ */
+const SAMSA_QUEUED_MAX_REQUEST_BYTES = String(512 * 1024 * 1024);
+
+const minusOneOrPositive = custom('-1 or [1,...]', (p) =>
+  p.exact === -1n || (p.exact !== undefined && p.exact >= 1n) ? undefined : 'Value must be -1 (no bound) or at least 1',
+);
+
+const perIpOverridesRule = custom('address:limit,...', (p) => {
+  const parsed = parsePerIpOverrides(p.value as string);
+  return typeof parsed === 'string' ? parsed : undefined;
+});
+
+/** Internal topics of a single node have one replica; a larger value could never be met, so it is refused rather than ignored. */
+const singleReplica = custom('[1]', (p) =>
+  p.exact === 1n ? undefined : 'Samsa runs as a single node, so internal topics have exactly one replica; set 1',
+);
+
+/** No ConsumerGroupHeartbeat handler exists, so listing `consumer` would promise something not served. */
+const classicGroupsOnly = custom('[classic]', (p) => {
+  const bad = (p.value as readonly string[]).find((v) => v !== 'classic');
+  return bad === undefined ? undefined : `Samsa serves only the classic group protocol, not '${bad}' (KIP-848 consumer groups are not implemented)`;
+});
 
 /** Samsa has no remote storage manager; accepting `true` would silently keep data local. */
 const noTieredStorage = custom('[false]', (p) =>
@@ -69,7 +104,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'cluster.id', type: 'string', default: null, validator: clusterIdRule, importance: 'high', dynamic: 'read-only',
     doc: 'Samsa extension: the cluster id reported in Metadata. When unset, the broker generates one on first start and keeps it in its data directory.',
   },
-  { name: 'broker.rack', type: 'string', default: null, importance: 'medium', dynamic: 'read-only', doc: 'Rack of this broker, reported in Metadata.' },
+  { name: 'broker.rack', type: 'string', default: null, importance: 'medium', dynamic: 'read-only', ignored: true, doc: 'Rack of this broker in Kafka. Samsa does not report it in Metadata yet (a single node has no rack-aware placement).' },
   {
     name: 'process.roles', type: 'list', default: 'broker,controller', validator: listOf('broker', 'controller'), importance: 'high',
     dynamic: 'read-only', ignored: true, doc: 'KRaft roles. Samsa is always a combined broker and controller.',
@@ -126,23 +161,44 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   {
     name: 'queued.max.requests', type: 'int', default: '500', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
-    doc: 'Requests read from sockets but not yet answered, across connections, before the broker stops reading.',
+    doc: 'Requests being handled across all connections before a connection that already has one in progress stops starting more (one with none may always start one).',
   },
-  { name: 'socket.send.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', doc: 'SO_SNDBUF of accepted sockets; -1 keeps the OS default.' },
-  { name: 'socket.receive.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', doc: 'SO_RCVBUF of accepted sockets; -1 keeps the OS default.' },
+  {
+    name: 'queued.max.request.bytes', type: 'long', default: SAMSA_QUEUED_MAX_REQUEST_BYTES, validator: minusOneOrPositive, importance: 'medium',
+    dynamic: 'read-only',
+    doc: 'Bytes of requests being handled across all connections above which no socket is read until handlers finish; -1 means no bound. Samsa defaults to 512 MiB (Kafka: -1).',
+  },
+  {
+    name: 'socket.send.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'SO_SNDBUF of accepted sockets in Kafka. Node cannot set it on TCP sockets, so Samsa keeps the OS default (autotuned on Linux).',
+  },
+  {
+    name: 'socket.receive.buffer.bytes', type: 'int', default: '102400', importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'SO_RCVBUF of accepted sockets in Kafka. Node cannot set it on TCP sockets, so Samsa keeps the OS default (autotuned on Linux).',
+  },
   {
     name: 'socket.request.max.bytes', type: 'int', default: '104857600', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
     doc: 'Largest request frame accepted; a larger size prefix closes the connection.',
   },
-  { name: 'socket.listen.backlog.size', type: 'int', default: '50', validator: atLeast(1), importance: 'medium', dynamic: 'read-only', doc: 'Accept backlog of listening sockets.' },
+  {
+    name: 'socket.listen.backlog.size', type: 'int', default: '50', validator: atLeast(1), importance: 'medium', dynamic: 'read-only',
+    doc: 'Accept backlog of listening sockets (the kernel caps it at net.core.somaxconn).',
+  },
   {
     name: 'connections.max.idle.ms', type: 'long', default: '600000', importance: 'medium', dynamic: 'read-only',
-    doc: 'Idle connections are closed after this long.',
+    doc: 'A connection with no bytes read or written for this long is closed; 0 or less never closes one.',
   },
-  { name: 'max.connections', type: 'int', default: INT_MAX_TEXT, validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide', doc: 'Most connections the broker accepts at once.' },
+  {
+    name: 'max.connections', type: 'int', default: INT_MAX_TEXT, validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Most connections the broker holds at once, across listeners. A connection beyond it is closed at once (Kafka: it waits in the accept backlog).',
+  },
   {
     name: 'max.connections.per.ip', type: 'int', default: INT_MAX_TEXT, validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide',
-    doc: 'Most connections accepted from one IP address.',
+    doc: 'Most connections from one IP address; a connection beyond it is closed at once. 0 needs max.connections.per.ip.overrides.',
+  },
+  {
+    name: 'max.connections.per.ip.overrides', type: 'string', default: '', validator: perIpOverridesRule, importance: 'medium', dynamic: 'cluster-wide',
+    doc: 'Per-address exceptions to max.connections.per.ip, as address:limit pairs separated by commas. Samsa takes IP addresses only (Kafka also host names).',
   },
   {
     name: 'message.max.bytes', type: 'int', default: '1048588', validator: atLeast(0), importance: 'high', dynamic: 'cluster-wide',
@@ -153,16 +209,16 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'Most bytes returned by one Fetch response.',
   },
   {
-    name: 'replica.fetch.max.bytes', type: 'int', default: '1048576', validator: atLeast(0), importance: 'medium', dynamic: 'read-only',
-    doc: 'Bytes a follower fetches per partition and request.',
+    name: 'replica.fetch.max.bytes', type: 'int', default: '1048576', validator: atLeast(0), importance: 'medium', dynamic: 'read-only', ignored: true,
+    doc: 'Bytes a follower fetches per partition and request. A single node has no followers.',
   },
   {
-    name: 'replica.lag.time.max.ms', type: 'long', default: '30000', importance: 'high', dynamic: 'read-only',
-    doc: 'A follower that has not caught up for this long leaves the ISR.',
+    name: 'replica.lag.time.max.ms', type: 'long', default: '30000', importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'A follower that has not caught up for this long leaves the ISR. A single node has no followers.',
   },
   {
     name: 'max.incremental.fetch.session.cache.slots', type: 'int', default: '1000', validator: atLeast(0), importance: 'medium',
-    dynamic: 'read-only', doc: 'Most incremental fetch sessions kept.',
+    dynamic: 'read-only', ignored: true, doc: 'Most incremental fetch sessions kept. Samsa creates no fetch sessions (every Fetch is a full fetch), so it keeps none.',
   },
 
   // -- Topic creation and replication defaults -------------------------------
@@ -171,12 +227,12 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'num.partitions', type: 'int', default: '1', validator: atLeast(1), importance: 'medium', dynamic: 'read-only', doc: 'Partition count of automatically created topics.' },
   { name: 'default.replication.factor', type: 'int', default: '1', importance: 'medium', dynamic: 'read-only', doc: 'Replication factor of automatically created topics.' },
   {
-    name: 'min.insync.replicas', type: 'int', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide',
-    doc: 'Default min.insync.replicas of topics.',
+    name: 'min.insync.replicas', type: 'int', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide', ignored: true,
+    doc: 'Default min.insync.replicas of topics. A single node\'s ISR is its one replica, and Samsa does not refuse acks=all produce when this is above 1 (Kafka answers NOT_ENOUGH_REPLICAS).',
   },
   {
-    name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', importance: 'high', dynamic: 'cluster-wide',
-    doc: 'Default unclean.leader.election.enable of topics.',
+    name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', importance: 'high', dynamic: 'cluster-wide', ignored: true,
+    doc: 'Default unclean.leader.election.enable of topics. A single node has no leader elections.',
   },
 
   // -- Log ----------------------------------------------------------------------
@@ -191,10 +247,10 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'log.segment.bytes', type: 'int', default: '1073741824', validator: atLeast(14), importance: 'high', dynamic: 'cluster-wide', doc: 'Default segment.bytes of topics.' },
   { name: 'log.roll.ms', type: 'long', default: null, importance: 'high', dynamic: 'cluster-wide', doc: 'Default segment.ms of topics. When unset, log.roll.hours is used.' },
   { name: 'log.roll.hours', type: 'int', default: '168', validator: atLeast(1), importance: 'high', dynamic: 'read-only', doc: 'Default segment.ms of topics, in hours; lower precedence than log.roll.ms.' },
-  { name: 'log.roll.jitter.ms', type: 'long', default: null, importance: 'high', dynamic: 'cluster-wide', doc: 'Default segment.jitter.ms of topics. When unset, log.roll.jitter.hours is used.' },
+  { name: 'log.roll.jitter.ms', type: 'long', default: null, importance: 'high', dynamic: 'cluster-wide', ignored: true, doc: 'Default segment.jitter.ms of topics. Samsa rolls segments at segment.ms without jitter.' },
   {
-    name: 'log.roll.jitter.hours', type: 'int', default: '0', validator: atLeast(0), importance: 'high', dynamic: 'read-only',
-    doc: 'Default segment.jitter.ms of topics, in hours; lower precedence than log.roll.jitter.ms.',
+    name: 'log.roll.jitter.hours', type: 'int', default: '0', validator: atLeast(0), importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'Default segment.jitter.ms of topics, in hours. Samsa rolls segments at segment.ms without jitter.',
   },
   {
     name: 'log.retention.ms', type: 'long', default: null, importance: 'high', dynamic: 'cluster-wide',
@@ -252,7 +308,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'log.cleaner.io.buffer.size', type: 'int', default: '524288', validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide', ignored: true,
     doc: 'I/O buffer size of the cleaner in Kafka. Samsa reads segments 1 MiB at a time.',
   },
-  { name: 'log.segment.delete.delay.ms', type: 'long', default: '60000', validator: atLeast(0), importance: 'high', dynamic: 'cluster-wide', doc: 'Default file.delete.delay.ms of topics.' },
+  { name: 'log.segment.delete.delay.ms', type: 'long', default: '60000', validator: atLeast(0), importance: 'high', dynamic: 'cluster-wide', ignored: true, doc: 'Default file.delete.delay.ms of topics. Samsa unlinks a deleted segment\'s files at once; readers that hold them open keep reading.' },
   {
     name: 'log.flush.interval.messages', type: 'long', default: LONG_MAX_TEXT, validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide',
     doc: 'Default flush.messages of topics.',
@@ -266,16 +322,16 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'How often logs are checked for a due flush; also the flush.ms default when log.flush.interval.ms is unset.',
   },
   {
-    name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: '60000', validator: atLeast(0), importance: 'high', dynamic: 'read-only',
-    doc: 'How often the recovery-point checkpoint is written.',
+    name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: '60000', validator: atLeast(0), importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'How often Kafka writes the recovery-point checkpoint. Samsa keeps none: recovery after an unclean stop checks the segments (docs/storage-format.md, Recovery).',
   },
   {
     name: 'log.flush.start.offset.checkpoint.interval.ms', type: 'int', default: '60000', validator: atLeast(0), importance: 'high',
-    dynamic: 'read-only', doc: 'How often the log-start-offset checkpoint is written.',
+    dynamic: 'read-only', ignored: true, doc: 'How often Kafka writes the log-start-offset checkpoint. Samsa writes and fsyncs a partition\'s log start offset when it changes.',
   },
   { name: 'log.index.interval.bytes', type: 'int', default: '4096', validator: atLeast(0), importance: 'medium', dynamic: 'cluster-wide', doc: 'Default index.interval.bytes of topics.' },
   { name: 'log.index.size.max.bytes', type: 'int', default: '10485760', validator: atLeast(4), importance: 'medium', dynamic: 'cluster-wide', doc: 'Default segment.index.bytes of topics.' },
-  { name: 'log.preallocate', type: 'boolean', default: 'false', importance: 'medium', dynamic: 'cluster-wide', doc: 'Default preallocate of topics.' },
+  { name: 'log.preallocate', type: 'boolean', default: 'false', importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default preallocate of topics. Samsa does not preallocate segment files.' },
   {
     name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', validator: oneOf(...TIMESTAMP_TYPES), importance: 'medium',
     dynamic: 'cluster-wide', doc: 'Default message.timestamp.type of topics.',
@@ -290,26 +346,26 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   {
     name: 'log.message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX_TEXT, validator: atLeast(0), importance: 'medium',
-    dynamic: 'cluster-wide', doc: 'Default message.timestamp.difference.max.ms of topics (deprecated).',
+    dynamic: 'cluster-wide', ignored: true, doc: 'Default message.timestamp.difference.max.ms of topics (deprecated). Samsa applies message.timestamp.before.max.ms and message.timestamp.after.max.ms only.',
   },
-  { name: 'log.message.format.version', type: 'string', default: '3.0-IV1', importance: 'medium', dynamic: 'read-only', doc: 'Deprecated and ignored for v2 records.' },
+  { name: 'log.message.format.version', type: 'string', default: '3.0-IV1', importance: 'medium', dynamic: 'read-only', ignored: true, doc: 'Default message.format.version of topics; deprecated, and ignored by Kafka 3 for v2 records, as by Samsa.' },
   {
-    name: 'log.message.downconversion.enable', type: 'boolean', default: 'true', importance: 'low', dynamic: 'cluster-wide',
-    doc: 'Default message.downconversion.enable of topics.',
+    name: 'log.message.downconversion.enable', type: 'boolean', default: 'true', importance: 'low', dynamic: 'cluster-wide', ignored: true,
+    doc: 'Default message.downconversion.enable of topics. Samsa serves Fetch from v4, which needs no down-conversion.',
   },
-  { name: 'log.local.retention.ms', type: 'long', default: '-2', validator: atLeast(-2), importance: 'medium', dynamic: 'cluster-wide', doc: 'Default local.retention.ms of topics.' },
-  { name: 'log.local.retention.bytes', type: 'long', default: '-2', validator: atLeast(-2), importance: 'medium', dynamic: 'cluster-wide', doc: 'Default local.retention.bytes of topics.' },
+  { name: 'log.local.retention.ms', type: 'long', default: '-2', validator: atLeast(-2), importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default local.retention.ms of topics (tiered storage, which Samsa does not have).' },
+  { name: 'log.local.retention.bytes', type: 'long', default: '-2', validator: atLeast(-2), importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default local.retention.bytes of topics (tiered storage, which Samsa does not have).' },
   {
     name: 'remote.log.storage.system.enable', type: 'boolean', default: 'false', validator: noTieredStorage, importance: 'medium', dynamic: 'read-only',
     doc: 'Tiered storage on this broker. Samsa has none, so only false is accepted.',
   },
   {
-    name: 'compression.type', type: 'string', default: 'producer', validator: oneOf(...COMPRESSION_TYPES), importance: 'high', dynamic: 'cluster-wide',
-    doc: 'Default compression.type of topics.',
+    name: 'compression.type', type: 'string', default: 'producer', validator: oneOf(...COMPRESSION_TYPES), importance: 'high', dynamic: 'cluster-wide', ignored: true,
+    doc: 'Default compression.type of topics. Samsa stores batches with the producer\'s codec whatever this says (it does not recompress yet).',
   },
-  { name: 'compression.gzip.level', type: 'int', default: '-1', validator: gzipLevel, importance: 'medium', dynamic: 'cluster-wide', doc: 'Default compression.gzip.level of topics.' },
-  { name: 'compression.lz4.level', type: 'int', default: '9', validator: lz4Level, importance: 'medium', dynamic: 'cluster-wide', doc: 'Default compression.lz4.level of topics.' },
-  { name: 'compression.zstd.level', type: 'int', default: '3', validator: zstdLevel, importance: 'medium', dynamic: 'cluster-wide', doc: 'Default compression.zstd.level of topics.' },
+  { name: 'compression.gzip.level', type: 'int', default: '-1', validator: gzipLevel, importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default compression.gzip.level of topics. Samsa does not recompress, so no level is used.' },
+  { name: 'compression.lz4.level', type: 'int', default: '9', validator: lz4Level, importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default compression.lz4.level of topics. Samsa does not recompress, so no level is used.' },
+  { name: 'compression.zstd.level', type: 'int', default: '3', validator: zstdLevel, importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default compression.zstd.level of topics. Samsa does not recompress, so no level is used.' },
 
   // -- Group coordinator -----------------------------------------------------
   {
@@ -317,8 +373,8 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'Partitions of __consumer_offsets. Fixed once the topic exists.',
   },
   {
-    name: 'offsets.topic.replication.factor', type: 'short', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
-    doc: 'Replication factor of __consumer_offsets. Samsa defaults to 1 (Kafka: 3).',
+    name: 'offsets.topic.replication.factor', type: 'short', default: '1', validator: singleReplica, importance: 'high', dynamic: 'read-only',
+    doc: 'Replication factor of __consumer_offsets. Samsa is one node, so only 1 is accepted (Kafka default: 3).',
   },
   { name: 'offsets.topic.segment.bytes', type: 'int', default: '104857600', validator: atLeast(1), importance: 'high', dynamic: 'read-only', doc: 'Segment size of __consumer_offsets.' },
   {
@@ -330,8 +386,8 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'How often expired offsets are looked for.',
   },
   {
-    name: 'offsets.commit.timeout.ms', type: 'int', default: '5000', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
-    doc: 'How long an offset commit waits for its write to be acknowledged.',
+    name: 'offsets.commit.timeout.ms', type: 'int', default: '5000', validator: atLeast(1), importance: 'high', dynamic: 'read-only', ignored: true,
+    doc: 'How long an offset commit waits for replication in Kafka. Samsa answers a commit once its local append completes.',
   },
   {
     name: 'offsets.load.buffer.size', type: 'int', default: '5242880', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
@@ -345,8 +401,8 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000', importance: 'medium', dynamic: 'read-only', doc: 'Largest session timeout a member may ask for.' },
   { name: 'group.max.size', type: 'int', default: INT_MAX_TEXT, validator: atLeast(1), importance: 'medium', dynamic: 'read-only', doc: 'Most members one group may have.' },
   {
-    name: 'group.coordinator.rebalance.protocols', type: 'list', default: 'classic', validator: listOf('classic', 'consumer'), importance: 'medium',
-    dynamic: 'read-only', doc: 'Group protocols served: classic (JoinGroup/SyncGroup) and, when listed, consumer (KIP-848).',
+    name: 'group.coordinator.rebalance.protocols', type: 'list', default: 'classic', validator: classicGroupsOnly, importance: 'medium',
+    dynamic: 'read-only', doc: 'Group protocols served. Samsa serves classic (JoinGroup/SyncGroup) only; the consumer protocol (KIP-848) is refused.',
   },
 
   // -- Transactions and producer ids ----------------------------------------
@@ -355,12 +411,12 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'Partitions of __transaction_state. Fixed once the topic exists.',
   },
   {
-    name: 'transaction.state.log.replication.factor', type: 'short', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
-    doc: 'Replication factor of __transaction_state. Samsa defaults to 1 (Kafka: 3).',
+    name: 'transaction.state.log.replication.factor', type: 'short', default: '1', validator: singleReplica, importance: 'high', dynamic: 'read-only',
+    doc: 'Replication factor of __transaction_state. Samsa is one node, so only 1 is accepted (Kafka default: 3).',
   },
   {
-    name: 'transaction.state.log.min.isr', type: 'int', default: '1', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
-    doc: 'min.insync.replicas of __transaction_state. Samsa defaults to 1 (Kafka: 2).',
+    name: 'transaction.state.log.min.isr', type: 'int', default: '1', validator: singleReplica, importance: 'high', dynamic: 'read-only',
+    doc: 'min.insync.replicas of __transaction_state. Samsa is one node, so only 1 is accepted (Kafka default: 2).',
   },
   {
     name: 'transaction.state.log.segment.bytes', type: 'int', default: '104857600', validator: atLeast(1), importance: 'high', dynamic: 'read-only',
@@ -380,7 +436,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   {
     name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', default: '3600000', validator: atLeast(1), importance: 'low',
-    dynamic: 'read-only', doc: 'How often expired transactional ids are removed.',
+    dynamic: 'read-only', ignored: true, doc: 'How often Kafka removes expired transactional ids. Samsa removes them in the timed-out-transaction sweep (transaction.abort.timed.out.transaction.cleanup.interval.ms).',
   },
   {
     name: 'producer.id.expiration.ms', type: 'int', default: '86400000', validator: atLeast(1), importance: 'low', dynamic: 'cluster-wide',
@@ -393,16 +449,16 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
 
   // -- Security --------------------------------------------------------------
   {
-    name: 'sasl.enabled.mechanisms', type: 'list', default: 'GSSAPI', importance: 'medium', dynamic: 'per-broker',
-    doc: 'SASL mechanisms offered to clients.',
+    name: 'sasl.enabled.mechanisms', type: 'list', default: 'GSSAPI', importance: 'medium', dynamic: 'per-broker', ignored: true,
+    doc: 'SASL mechanisms offered to clients. Samsa has no SASL yet (SASL listeners are refused).',
   },
   { name: 'principal.builder.class', type: 'class', default: null, importance: 'medium', dynamic: 'per-broker', ignored: true, doc: 'Kafka principal builder class. Not pluggable in Samsa.' },
-  { name: 'ssl.client.auth', type: 'string', default: 'none', validator: oneOf('required', 'requested', 'none'), importance: 'medium', dynamic: 'per-broker', doc: 'Whether TLS clients must, may or need not present a certificate.' },
-  { name: 'ssl.keystore.location', type: 'string', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Path of the key store.' },
-  { name: 'ssl.keystore.password', type: 'password', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Password of the key store.' },
-  { name: 'ssl.key.password', type: 'password', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Password of the private key in the key store.' },
-  { name: 'ssl.truststore.location', type: 'string', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Path of the trust store.' },
-  { name: 'ssl.truststore.password', type: 'password', default: null, importance: 'high', dynamic: 'per-broker', doc: 'Password of the trust store.' },
+  { name: 'ssl.client.auth', type: 'string', default: 'none', validator: oneOf('required', 'requested', 'none'), importance: 'medium', dynamic: 'per-broker', ignored: true, doc: 'Whether TLS clients must present a certificate. Samsa has no TLS yet (SSL listeners are refused).' },
+  { name: 'ssl.keystore.location', type: 'string', default: null, importance: 'high', dynamic: 'per-broker', ignored: true, doc: 'Path of the key store. Samsa has no TLS yet (SSL listeners are refused).' },
+  { name: 'ssl.keystore.password', type: 'password', default: null, importance: 'high', dynamic: 'per-broker', ignored: true, doc: 'Password of the key store. Samsa has no TLS yet (SSL listeners are refused).' },
+  { name: 'ssl.key.password', type: 'password', default: null, importance: 'high', dynamic: 'per-broker', ignored: true, doc: 'Password of the private key in the key store. Samsa has no TLS yet (SSL listeners are refused).' },
+  { name: 'ssl.truststore.location', type: 'string', default: null, importance: 'high', dynamic: 'per-broker', ignored: true, doc: 'Path of the trust store. Samsa has no TLS yet (SSL listeners are refused).' },
+  { name: 'ssl.truststore.password', type: 'password', default: null, importance: 'high', dynamic: 'per-broker', ignored: true, doc: 'Password of the trust store. Samsa has no TLS yet (SSL listeners are refused).' },
 ];
 
 /** The broker config definitions. */

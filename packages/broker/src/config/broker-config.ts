@@ -41,6 +41,7 @@ import {
   type ConfigSource,
   type ConfigSynonymView,
 } from './config-view.js';
+import { parsePerIpOverrides } from './per-ip-overrides.js';
 import { parseListeners, parseSecurityProtocolMap, type Listener } from './listeners.js';
 import { TOPIC_CONFIG_DEF, TOPIC_CONFIG_SYNONYMS, type BrokerSynonym } from './topic-config.js';
 
@@ -123,10 +124,25 @@ export class BrokerConfig {
     }
     this.#logDirs = dirs;
 
+    // Kafka's rule: a per-IP limit of 0 refuses every address that has no override.
+    if (this.getNumber('max.connections.per.ip') === 0 && this.maxConnectionsPerIpOverrides.size === 0) {
+      throw new ConfigError('max.connections.per.ip is 0, so max.connections.per.ip.overrides must allow at least one address', {
+        key: 'max.connections.per.ip',
+      });
+    }
+
     const protocols = parseSecurityProtocolMap('listener.security.protocol.map', this.getString('listener.security.protocol.map') ?? '');
     this.listeners = parseListeners('listeners', this.getString('listeners') ?? '', protocols, { uniquePorts: true });
     if (this.listeners.length === 0) {
       throw new ConfigError('listeners must name at least one listener, e.g. listeners=PLAINTEXT://127.0.0.1:9092', { key: 'listeners' });
+    }
+    // A listener named SSL or SASL_* would otherwise be served in plain text, which its clients cannot speak.
+    const secured = this.listeners.find((l) => l.securityProtocol !== 'PLAINTEXT');
+    if (secured !== undefined) {
+      throw new ConfigError(
+        `listener ${secured.name} uses security protocol ${secured.securityProtocol}; Samsa serves PLAINTEXT listeners only (no TLS or SASL yet)`,
+        { key: 'listeners' },
+      );
     }
     const advertisedText = this.getString('advertised.listeners');
     this.advertisedListeners =
@@ -168,9 +184,16 @@ export class BrokerConfig {
         continue;
       }
       staticValues.set(name, BROKER_CONFIG_DEF.parse(name, raw));
-      if (key.ignored === true) warnings.push(`The configuration '${name}' is accepted for compatibility and has no effect in Samsa.`);
+      const noEffect = BrokerConfig.noEffectWarning(name);
+      if (noEffect !== null) warnings.push(noEffect);
     }
     return new BrokerConfig(staticValues, unknownKeys, warnings);
+  }
+
+  /** The "accepted, no effect" warning for a key Samsa ignores, or null for a key that has its effect. */
+  static noEffectWarning(name: string): string | null {
+    const key = BROKER_CONFIG_DEF.key(name);
+    return key?.ignored === true ? `The configuration '${name}' is accepted, no effect in Samsa: ${key.doc}` : null;
   }
 
   // -- Layer resolution ------------------------------------------------------
@@ -271,6 +294,13 @@ export class BrokerConfig {
   get messageMaxBytes(): number { return this.getNumber('message.max.bytes'); }
   get socketRequestMaxBytes(): number { return this.getNumber('socket.request.max.bytes'); }
   get queuedMaxRequests(): number { return this.getNumber('queued.max.requests'); }
+  get queuedMaxRequestBytes(): number { return this.getNumber('queued.max.request.bytes'); }
+  get socketListenBacklogSize(): number { return this.getNumber('socket.listen.backlog.size'); }
+  /** max.connections.per.ip.overrides as address → limit (validated when set, so it parses). */
+  get maxConnectionsPerIpOverrides(): Map<string, number> {
+    const parsed = parsePerIpOverrides(this.getString('max.connections.per.ip.overrides') ?? '');
+    return typeof parsed === 'string' ? new Map() : parsed;
+  }
   get connectionsMaxIdleMs(): number { return this.getNumber('connections.max.idle.ms'); }
   get maxConnections(): number { return this.getNumber('max.connections'); }
   get maxConnectionsPerIp(): number { return this.getNumber('max.connections.per.ip'); }

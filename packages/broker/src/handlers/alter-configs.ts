@@ -26,7 +26,7 @@ import {
 } from '@samsa/protocol';
 import type { BrokerServices } from '../broker-services.js';
 import { BROKER_CONFIG_DEF } from '../config/broker-config-keys.js';
-import { TopicConfigs } from '../config/effective-config.js';
+import { BrokerConfig, TopicConfigs } from '../config/effective-config.js';
 import { ALTER_CONFIG_OP, applyIncrementalAlterOps, diffConfigs } from '../config/incremental-alter.js';
 import { TOPIC_CONFIG_DEF } from '../config/topic-config.js';
 import { ResourceType } from '../config-wire.js';
@@ -131,6 +131,10 @@ async function applyChange(
     await s.metadata.setBrokerConfigs(scope, s.config.dynamicConfigs(scope));
     s.topics.refreshLogConfigs();
     s.logger.info({ scope, configs: Object.fromEntries(s.config.dynamicConfigs(scope)) }, 'altered broker configs');
+    for (const [name, value] of changes) {
+      const noEffect = value === null ? null : BrokerConfig.noEffectWarning(name);
+      if (noEffect !== null) s.logger.warn(noEffect);
+    }
     return OK;
   }
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${resourceType} cannot be altered here` };

@@ -5,11 +5,28 @@
  * earlier one (a Fetch long-poll). Each request takes a slot; a finished slot
  * is written once every slot before it is written.
  *
+ * Memory bounds (Kafka mutes a connection while its response is in flight, so
+ * it holds about one response per connection; Samsa keeps pipelining but
+ * bounds what a connection can hold):
+ * - A request is started only while this connection's unsent response bytes
+ *   (in the socket's buffer, plus finished responses waiting for an earlier
+ *   one) are at most `maxUnsentResponseBytes`. socket.write() returning false
+ *   therefore stops new work, and 'drain' resumes it.
+ * - A Fetch, whose response is built from segment bytes read into memory, is
+ *   started only when no earlier Fetch of this connection is still unsent.
+ *   A client that never reads thus holds one Fetch response, not one per
+ *   pipelined Fetch. Clients send one Fetch per broker at a time anyway.
+ * - At most `maxInFlight` requests per connection, and the broker-wide
+ *   RequestBudget (queued.max.requests, queued.max.request.bytes).
+ * - Requests are started strictly in arrival order; while one waits, the
+ *   socket is not read, so the rest stay in the kernel's buffers.
+ *
  * A request whose handler throws (malformed frame, unknown API) closes this
  * connection only; other connections are untouched.
  */
 import type { Socket } from 'node:net';
 import { FrameBufferPool, FrameSplitter } from './frame-splitter.js';
+import type { RequestBudget } from './request-budget.js';
 
 /**
  * Shared by every connection: buffers of large Produce frames, reused once
@@ -25,6 +42,7 @@ const framePool = new FrameBufferPool(32 * 1024 * 1024);
  * their frame (e.g. group member metadata), so their buffers are never reused.
  */
 const PRODUCE_API_KEY = 0;
+const FETCH_API_KEY = 1;
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -39,9 +57,14 @@ export type FrameHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<Buff
 
 export interface ConnectionOptions {
   maxFrameBytes: number;
-  /** Requests read but not yet answered before reading pauses (queued.max.requests analogue, per connection). */
+  /** Requests of this connection started and not yet written, before it stops starting more. */
   maxInFlight: number;
+  /** Unsent response bytes above which no further request is started (see the file comment). */
+  maxUnsentResponseBytes: number;
+  /** connections.max.idle.ms: no bytes read or written for this long closes the connection; <= 0 never. */
   idleTimeoutMs: number;
+  /** Broker-wide bounds shared by every connection. */
+  budget: RequestBudget;
   onError: (conn: ConnectionInfo, err: unknown) => void;
   onClose: (conn: Connection) => void;
 }
@@ -49,6 +72,9 @@ export interface ConnectionOptions {
 interface Slot {
   done: boolean;
   buffers: Buffer[] | null;
+  /** Bytes of `buffers`, counted as unsent until written to the socket. */
+  responseBytes: number;
+  isFetch: boolean;
 }
 
 export class Connection {
@@ -57,9 +83,19 @@ export class Connection {
   readonly #handler: FrameHandler;
   readonly #opts: ConnectionOptions;
   readonly #splitter: FrameSplitter;
+  /** Started requests in arrival order, until their response is written. */
   readonly #slots: Slot[] = [];
-  #paused = false;
+  /** Frames read but not started (waiting behind this connection's bounds). */
+  readonly #waiting: Buffer[] = [];
+  /** Started requests whose handler has not settled (they hold budget). */
+  #inFlight = 0;
+  /** Fetches among #slots. */
+  #fetchesUnsent = 0;
+  /** Finished responses held in #slots behind an unfinished earlier one. */
+  #heldResponseBytes = 0;
+  #reading = true;
   #closed = false;
+  readonly #wake = (): void => this.#pump();
 
   constructor(socket: Socket, info: ConnectionInfo, handler: FrameHandler, opts: ConnectionOptions) {
     this.#socket = socket;
@@ -72,18 +108,29 @@ export class Connection {
       socket.setTimeout(opts.idleTimeoutMs, () => this.close());
     }
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', this.#wake);
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
+    // A connection accepted while the broker is over its request-bytes bound starts paused.
+    this.#updateReading();
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
+  /** Response bytes produced for this connection and not yet taken by the kernel. */
+  get unsentResponseBytes(): number {
+    return this.#socket.writableLength + this.#heldResponseBytes;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#slots.length = 0;
+    this.#waiting.length = 0;
+    this.#heldResponseBytes = 0;
+    this.#opts.budget.cancelWait(this.#wake);
     this.#socket.destroy();
     this.#opts.onClose(this);
   }
@@ -97,23 +144,71 @@ export class Connection {
       this.close();
       return;
     }
-    for (const frame of frames) {
-      if (this.#closed) return;
+    for (const frame of frames) this.#waiting.push(frame);
+    this.#pump();
+  }
+
+  /** Starts waiting requests while the bounds allow, then decides whether to keep reading. */
+  #pump(): void {
+    if (this.#closed) return;
+    while (this.#waiting.length > 0 && this.#mayStart(this.#waiting[0])) {
+      const frame = this.#waiting.shift() as Buffer;
       this.#dispatch(frame);
+      if (this.#closed) return;
     }
-    if (!this.#paused && this.#slots.length >= this.#opts.maxInFlight) {
-      this.#paused = true;
-      this.#socket.pause();
+    this.#updateReading();
+  }
+
+  #mayStart(frame: Buffer): boolean {
+    if (this.#slots.length >= this.#opts.maxInFlight) return false;
+    if (this.unsentResponseBytes > this.#opts.maxUnsentResponseBytes) return false;
+    if (this.#fetchesUnsent > 0 && frame.readInt16BE(0) === FETCH_API_KEY) return false;
+    if (!this.#opts.budget.mayStart(this.#inFlight)) {
+      // Woken when a request anywhere settles; own settles and 'drain' also pump.
+      this.#opts.budget.waitForRoom(this.#wake);
+      return false;
     }
+    return true;
+  }
+
+  /**
+   * Reads while every read request has started and the broker-wide request
+   * bytes are under their bound; a frame already begun is always finished.
+   */
+  #updateReading(): void {
+    const budget = this.#opts.budget;
+    let read = this.#waiting.length === 0;
+    if (read && !budget.mayRead && !this.#splitter.midFrame) {
+      read = false;
+      budget.waitForRoom(this.#wake);
+    }
+    if (read === this.#reading) return;
+    this.#reading = read;
+    if (read) this.#socket.resume();
+    else this.#socket.pause();
   }
 
   #dispatch(frame: Buffer): void {
-    const slot: Slot = { done: false, buffers: null };
+    const isFetch = frame.readInt16BE(0) === FETCH_API_KEY;
+    const slot: Slot = { done: false, buffers: null, responseBytes: 0, isFetch };
     this.#slots.push(slot);
+    if (isFetch) this.#fetchesUnsent++;
+    const budget = this.#opts.budget;
+    const requestBytes = frame.length;
+    budget.start(requestBytes);
+    this.#inFlight++;
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      budget.finish(requestBytes);
+      this.#inFlight--;
+    };
     let result: Promise<Buffer[] | null> | Buffer[] | null;
     try {
       result = this.#handler(frame, this.info);
     } catch (err) {
+      settle();
       this.#fail(err);
       return;
     }
@@ -122,12 +217,18 @@ export class Connection {
       result.then(
         (buffers) => {
           if (recycle) framePool.give(frame);
+          settle();
           this.#complete(slot, buffers);
+          this.#pump();
         },
-        (err: unknown) => this.#fail(err),
+        (err: unknown) => {
+          settle();
+          this.#fail(err);
+        },
       );
     } else {
       if (recycle) framePool.give(frame);
+      settle();
       this.#complete(slot, result);
     }
   }
@@ -145,6 +246,8 @@ export class Connection {
     if (this.#closed) return;
     slot.done = true;
     slot.buffers = buffers;
+    if (buffers) for (const b of buffers) slot.responseBytes += b.length;
+    this.#heldResponseBytes += slot.responseBytes;
     this.#flush();
   }
 
@@ -156,14 +259,15 @@ export class Connection {
     const socket = this.#socket;
     socket.cork();
     for (let i = 0; i < n; i++) {
-      const buffers = slots[i].buffers;
-      if (buffers) for (const b of buffers) socket.write(b);
+      const slot = slots[i];
+      // The return value is not needed here: unsentResponseBytes reads the
+      // socket's buffer, and 'drain' pumps once it has emptied.
+      if (slot.buffers) for (const b of slot.buffers) socket.write(b);
+      this.#heldResponseBytes -= slot.responseBytes;
+      if (slot.isFetch) this.#fetchesUnsent--;
+      slot.buffers = null;
     }
     socket.uncork();
     slots.splice(0, n);
-    if (this.#paused && slots.length < this.#opts.maxInFlight) {
-      this.#paused = false;
-      this.#socket.resume();
-    }
   }
 }

@@ -96,6 +96,15 @@ export class FrameSplitter {
     return this.#size < 0 ? this.#headerBytes : 4 + this.#filled;
   }
 
+  /**
+   * Whether a frame has been started (its size prefix, or part of it, read)
+   * and not finished. A connection that must stop reading finishes such a
+   * frame first, as Kafka lets a started receive complete.
+   */
+  get midFrame(): boolean {
+    return this.#headerBytes > 0 || this.#size >= 0;
+  }
+
   /** Adds a chunk and returns every complete frame (without its size prefix). Throws FrameTooLargeError on a bad size. */
   push(chunk: Buffer): Buffer[] {
     const frames: Buffer[] = [];

@@ -91,11 +91,11 @@ describe('BrokerConfig validation', () => {
   });
 
   it('parses listeners with protocols from the map', () => {
-    const c = broker('listeners=plaintext://:9092,INTERNAL://[::1]:9093\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:SSL\n' +
+    const c = broker('listeners=plaintext://:9092,INTERNAL://[::1]:9093\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT\n' +
       'advertised.listeners=PLAINTEXT://kafka.example:9092');
     assert.deepEqual(c.listeners, [
       { name: 'PLAINTEXT', host: '', port: 9092, securityProtocol: 'PLAINTEXT' },
-      { name: 'INTERNAL', host: '::1', port: 9093, securityProtocol: 'SSL' },
+      { name: 'INTERNAL', host: '::1', port: 9093, securityProtocol: 'PLAINTEXT' },
     ]);
     assert.deepEqual(c.advertisedListeners, [{ name: 'PLAINTEXT', host: 'kafka.example', port: 9092, securityProtocol: 'PLAINTEXT' }]);
   });
@@ -107,6 +107,42 @@ describe('BrokerConfig validation', () => {
     assert.match(configError(() => broker('listeners=PLAINTEXT://:70000')).message, /outside 0\.\.65535/);
     assert.equal(configError(() => broker('advertised.listeners=SSL://h:9093')).key, 'advertised.listeners');
     assert.match(configError(() => broker('listeners=PLAINTEXT://0.0.0.0:9092')).message, /nonroutable meta-address 0\.0\.0\.0/);
+  });
+
+  it('refuses listeners Samsa cannot serve: TLS and SASL', () => {
+    const e = configError(() => broker('listeners=PLAINTEXT://:9092,SSL://:9093'));
+    assert.equal(e.key, 'listeners');
+    assert.match(e.message, /listener SSL uses security protocol SSL; Samsa serves PLAINTEXT listeners only/);
+    assert.match(configError(() => broker('listeners=SASL_PLAINTEXT://:9092')).message, /SASL_PLAINTEXT; Samsa serves PLAINTEXT/);
+  });
+
+  it('refuses what a single node cannot do instead of ignoring it', () => {
+    assert.match(configError(() => broker('offsets.topic.replication.factor=3')).message, /single node.*exactly one replica/);
+    assert.match(configError(() => broker('transaction.state.log.min.isr=2')).message, /single node/);
+    assert.equal(broker('offsets.topic.replication.factor=1').offsetsTopicReplicationFactor, 1);
+    assert.match(configError(() => broker('group.coordinator.rebalance.protocols=classic,consumer')).message, /only the classic group protocol, not 'consumer'/);
+  });
+
+  it('validates the network limits', () => {
+    const c = broker('max.connections.per.ip.overrides=127.0.0.2:5, ::1:7\nqueued.max.request.bytes=-1');
+    assert.deepEqual([...c.maxConnectionsPerIpOverrides], [['127.0.0.2', 5], ['::1', 7]]);
+    assert.equal(c.queuedMaxRequestBytes, -1);
+    assert.equal(broker().queuedMaxRequestBytes, 512 * 1024 * 1024);
+    assert.equal(broker().socketListenBacklogSize, 50);
+    assert.match(configError(() => broker('queued.max.request.bytes=0')).message, /-1 \(no bound\) or at least 1/);
+    assert.match(configError(() => broker('max.connections.per.ip.overrides=db.example:5')).message, /not an IP address/);
+    assert.match(configError(() => broker('max.connections.per.ip.overrides=127.0.0.2')).message, /not address:limit/);
+    assert.equal(configError(() => broker('max.connections.per.ip=0')).key, 'max.connections.per.ip');
+    assert.equal(broker('max.connections.per.ip=0\nmax.connections.per.ip.overrides=10.0.0.1:3').maxConnectionsPerIp, 0);
+  });
+
+  it('warns at startup about every key it accepts without effect', () => {
+    const c = broker('socket.send.buffer.bytes=102400\ncompression.type=gzip\nssl.keystore.location=/k\nqueued.max.requests=10');
+    assert.deepEqual(
+      c.warnings.map((w) => /'([^']+)'/.exec(w)?.[1]),
+      ['socket.send.buffer.bytes', 'compression.type', 'ssl.keystore.location'],
+    );
+    assert.match(c.warnings[0], /accepted, no effect.*Node cannot set it/);
   });
 
   it('accepts only false for remote.log.storage.system.enable', () => {
