@@ -145,6 +145,8 @@ export class MetadataLog {
     const snapshotBuf = await fs.readFile(snapshotPath);
     const legacyBuf = await fs.readFile(legacyPath);
     const logBuf = (await fs.readFile(logPath)) ?? Buffer.alloc(0);
+    // A snapshot replace cut short by a crash leaves its temp file; it never holds anything needed.
+    await fs.unlink(`${snapshotPath}.tmp`);
 
     let image: MetadataImage;
     let snapshotOffset: number;
