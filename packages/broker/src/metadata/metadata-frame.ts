@@ -50,7 +50,7 @@ export interface FrameScan {
   readonly stop: FrameScanStop | null;
 }
 
-/** Encodes one frame around `payload`. */
+/** Encodes one frame around `payload`, which gets `offset`. */
 export function encodeFrame(offset: number, payload: Buffer): Buffer {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`metadata frame offset ${offset}`);
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);

@@ -18,6 +18,7 @@ export class MetadataImage {
   ]);
   #nextProducerId = 0;
 
+  /** An empty state of cluster `clusterId`. */
   constructor(clusterId: string) {
     this.clusterId = clusterId;
   }

@@ -49,6 +49,7 @@ import { MetadataImage } from './metadata-image.js';
 import { MetadataRecordError, decodeRecord, encodeRecord, type MetadataRecord } from './metadata-record.js';
 import { LEGACY_VERSION, SNAPSHOT_VERSION, decodeSnapshot, encodeSnapshot } from './metadata-snapshot.js';
 
+/** File names in the first log dir (see the top of this file). */
 export const SNAPSHOT_FILE = '__samsa_metadata.snapshot';
 export const LOG_FILE = '__samsa_metadata.log';
 export const LEGACY_FILE = '__samsa_metadata.json';
@@ -77,6 +78,7 @@ export interface MetadataRecovery {
   readonly created: boolean;
 }
 
+/** Options of {@link MetadataLog.open}. */
 export interface MetadataLogOptions {
   readonly fs: Fs;
   readonly dir: string;

@@ -34,6 +34,7 @@ export class MetadataRecordError extends Error {
   override readonly name = 'MetadataRecordError';
 }
 
+/** The frame payload of `record`. */
 export function encodeRecord(record: MetadataRecord): Buffer {
   return Buffer.from(JSON.stringify(record), 'utf8');
 }
@@ -75,35 +76,40 @@ export function decodeRecord(payload: Buffer): MetadataRecord {
   }
 }
 
-/** Shape checks shared with the snapshot reader. */
+/** Shape checks, shared with the snapshot reader: a plain JSON object. */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A non-empty string field. */
 export function str(o: Record<string, unknown>, field: string): string {
   const v = o[field];
   if (typeof v !== 'string' || v.length === 0) throw new MetadataRecordError(`metadata field ${field} is not a non-empty string`);
   return v;
 }
 
+/** A `topicId` field: 32 lowercase hex digits. */
 export function topicId(o: Record<string, unknown>): string {
   const v = str(o, 'topicId');
   if (!/^[0-9a-f]{32}$/.test(v)) throw new MetadataRecordError(`metadata topicId ${JSON.stringify(v)} is not 32 hex digits`);
   return v;
 }
 
+/** A non-negative safe-integer field. */
 export function nonNegative(o: Record<string, unknown>, field: string): number {
   const v = o[field];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new MetadataRecordError(`metadata field ${field} is not a non-negative integer`);
   return v;
 }
 
+/** A positive safe-integer field (partition counts). */
 export function count(o: Record<string, unknown>, field: string): number {
   const v = nonNegative(o, field);
   if (v < 1) throw new MetadataRecordError(`metadata field ${field} is not positive`);
   return v;
 }
 
+/** A config map field: an object of strings (absent = empty). */
 export function configMap(o: Record<string, unknown>, field: string): Record<string, string> {
   const v = o[field] ?? {};
   if (!isObject(v)) throw new MetadataRecordError(`metadata field ${field} is not an object`);

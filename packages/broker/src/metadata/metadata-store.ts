@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
+/** One topic as the metadata store holds it. */
 export interface TopicMetadata {
   readonly name: string;
   /** 32 lowercase hex characters (the wire form of Kafka's UUID). */
@@ -23,6 +24,7 @@ export interface TopicMetadata {
   readonly configs: ReadonlyMap<string, string>;
 }
 
+/** The broker's view of cluster metadata; every change resolves once durable. */
 export interface MetadataStore {
   readonly clusterId: string;
   topics(): Iterable<TopicMetadata>;
@@ -39,6 +41,7 @@ export interface MetadataStore {
   allocateProducerIdBlock(size: number): Promise<{ firstProducerId: number; size: number }>;
 }
 
+/** Scope of dynamic broker configs. */
 export type BrokerConfigScope = 'broker' | 'cluster-default';
 
 /** A random Kafka cluster id: 16 random bytes in URL-safe base64 without padding, as Kafka's Uuid.randomUuid().toString(). */
