@@ -1,8 +1,8 @@
 /**
  * A Samsa broker: listeners, request router, topic metadata and partition
  * logs in one process. Single-node mode: this node is every partition's
- * leader and the controller; topic metadata lives in a file in the first log
- * dir (see metadata/metadata-store.ts).
+ * leader and the controller; topic metadata lives in a metadata log in the
+ * first log dir (see metadata/metadata-log.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
@@ -121,6 +121,9 @@ export class Broker {
     const logDirs = config.logDirs;
     for (const dir of logDirs) await mkdir(dir, { recursive: true });
     const metadata = await FileMetadataStore.open(logDirs[0], { clusterId: config.clusterId ?? undefined });
+    const recovery = metadata.recovery;
+    if (recovery.truncatedBytes > 0) logger.warn({ ...recovery }, 'cut a torn or corrupt tail (changes never acknowledged) from the metadata log');
+    if (recovery.migratedLegacyFile) logger.info('converted __samsa_metadata.json to the metadata log and snapshot');
     for (const scope of ['cluster-default', 'broker'] as const) {
       const persisted = metadata.brokerConfigs(scope);
       if (persisted.size === 0) continue;
