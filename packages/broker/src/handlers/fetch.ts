@@ -1,5 +1,5 @@
 /**
- * Fetch (key 1), versions 4-16.
+ * Fetch (key 1), versions 0-16.
  *
  * Serves stored batch bytes as they are on disk, never decoded. Per
  * partition: from the batch containing FetchOffset, up to PartitionMaxBytes,
@@ -28,12 +28,17 @@
  * don't know). v15's ReplicaState and v16's NodeEndpoints matter only to
  * followers and to leader changes, which a single node doesn't have.
  *
+ * v0-v3 read magic 0/1: the stored batches are down-converted per partition
+ * (fetch/down-convert.ts; rules in docs/protocol-versions.md), and the
+ * converted bytes are what MinBytes and MaxBytes count.
+ *
  * Not yet: v17 (replica directory ids), follower fetches.
  */
 import { ErrorCode, FetchApi, RECORD_BATCH_HEADER_SIZE, RecordBatchHeader, type FetchRequest, type FetchResponse } from '@samsa/protocol';
 import { OffsetOutOfRangeError } from '@samsa/storage';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import { partitionKey } from '../fetch/append-notifier.js';
+import { downConvertForFetch, FIRST_MAGIC_2_FETCH_VERSION } from '../fetch/down-convert.js';
 import type { ApiHandler } from '../request-context.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -44,7 +49,7 @@ const EMPTY = Buffer.alloc(0);
 export function fetchHandler(s: BrokerServices): ApiHandler<FetchRequest, FetchResponse> {
   return {
     api: FetchApi,
-    minVersion: 4,
+    minVersion: 0,
     maxVersion: 16,
     async handle(ctx, req) {
       if (req.sessionId !== 0 && req.sessionEpoch > 0) {
@@ -55,13 +60,13 @@ export function fetchHandler(s: BrokerServices): ApiHandler<FetchRequest, FetchR
       // Built only once a fetch has to wait: most fetches under load answer at once.
       let keys: string[] | null = null;
       for (;;) {
-        const { response, bytes, anyError } = await readOnce(s, req, useTopicIds);
+        const { response, bytes, anyError } = await readOnce(s, req, useTopicIds, ctx.apiVersion);
         const remaining = deadline - Date.now();
         // Like Kafka's DelayedFetch: an error in any partition completes the wait early.
         if (bytes >= req.minBytes || anyError || remaining <= 0) return response;
         keys ??= waitKeys(s, req, useTopicIds);
         await s.notifier.wait(keys, remaining);
-        if (Date.now() >= deadline) return (await readOnce(s, req, useTopicIds)).response;
+        if (Date.now() >= deadline) return (await readOnce(s, req, useTopicIds, ctx.apiVersion)).response;
       }
     },
   };
@@ -76,7 +81,7 @@ function waitKeys(s: BrokerServices, req: FetchRequest, useTopicIds: boolean): s
   return keys;
 }
 
-async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boolean): Promise<{ response: FetchResponse; bytes: number; anyError: boolean }> {
+async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boolean, version: number): Promise<{ response: FetchResponse; bytes: number; anyError: boolean }> {
   let budget = req.maxBytes;
   let bytes = 0;
   let anyError = false;
@@ -110,10 +115,19 @@ async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boole
       try {
         const result = await log.read(p.fetchOffset, maxBytes, { maxOffset: readCommitted ? lastStableOffset : highWatermark });
         if (result.bytes > 0) {
-          const records = result.buffers.length === 1 ? result.buffers[0] : Buffer.concat(result.buffers, result.bytes);
+          let records = result.buffers.length === 1 ? result.buffers[0] : Buffer.concat(result.buffers, result.bytes);
+          if (version < FIRST_MAGIC_2_FETCH_VERSION && topic) {
+            const converted = await downConvertForFetch(s, topic, version, p.fetchOffset, records, maxBytes);
+            if (converted.records === null) {
+              out.errorCode = converted.errorCode;
+              anyError = true;
+              continue;
+            }
+            records = converted.records;
+          }
           out.records = records;
-          bytes += result.bytes;
-          budget -= result.bytes;
+          bytes += records.length;
+          budget -= records.length;
           if (readCommitted) {
             out.abortedTransactions = log
               .abortedTransactions(p.fetchOffset, endOffsetOf(records))
