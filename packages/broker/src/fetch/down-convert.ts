@@ -23,7 +23,8 @@ export type DownConvertedFetch = { errorCode: typeof ErrorCode.NONE; records: Bu
 
 /**
  * Converts `stored` (read at `fetchOffset`, at most about `maxBytes`) for a
- * Fetch of `version` < 4. Throws RecordFormatError when a stored batch does
+ * Fetch of `version` < 4. Only the response's first batch may exceed
+ * `maxBytes` (KIP-74): `firstOfResponse` says whether this one may. Throws RecordFormatError when a stored batch does
  * not decode (the caller answers a storage error).
  */
 export async function downConvertForFetch(
@@ -33,10 +34,11 @@ export async function downConvertForFetch(
   fetchOffset: number,
   stored: Buffer,
   maxBytes: number,
+  firstOfResponse: boolean,
 ): Promise<DownConvertedFetch> {
   if (topicConfigValue(s, topic, 'message.downconversion.enable') === 'false') return { errorCode: ErrorCode.UNSUPPORTED_VERSION, records: null };
   if (topicCompression(s, topic) === CompressionCodec.Zstd) return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, records: null };
-  const converted = await downConvertBatches(stored, { toMagic: version <= 1 ? 0 : 1, fetchOffset, maxBytes });
+  const converted = await downConvertBatches(stored, { toMagic: version <= 1 ? 0 : 1, fetchOffset, maxBytes, firstMayExceed: firstOfResponse });
   if (converted.unsupportedCompression) return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, records: null };
   return { errorCode: ErrorCode.NONE, records: converted.records };
 }

@@ -23,8 +23,10 @@
 // Bound: conversion is chunked per stored batch and stops as soon as the converted bytes
 // reach `maxBytes`, so it holds at most the stored slice plus one converted batch more
 // than `maxBytes`. The result is cut at max(maxBytes, first converted batch): the first
-// batch is always whole so the consumer progresses (KIP-74), and the last message may be
-// partial, which every old client ignores (Kafka's lazy down-conversion does the same).
+// batch of a response is always whole so the consumer progresses (KIP-74; with
+// firstMayExceed false a first batch over the limit is left for the next fetch), and the
+// last message may be partial, which every old client ignores (Kafka's lazy
+// down-conversion does the same).
 
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './compression.js';
 import { MIN_MESSAGE_SIZE_V0 } from './legacy-message-set.js';
@@ -45,8 +47,13 @@ export interface DownConvertOptions {
   toMagic: 0 | 1;
   /** The consumer's fetch offset: records of uncompressed batches before it are dropped. */
   fetchOffset: number;
-  /** Stop converting once this many bytes are converted; the first batch is always whole. */
+  /** Stop converting once this many bytes are converted. */
   maxBytes: number;
+  /**
+   * Whether the first converted batch may exceed `maxBytes` (default true: it is the
+   * response's first, KIP-74). When false, a first batch over the limit is left out.
+   */
+  firstMayExceed?: boolean;
   /** Cap on the decompressed size of any one stored batch (default 128 MiB). */
   maxDecompressedBytes?: number;
 }
@@ -82,7 +89,8 @@ export async function downConvertBatches(stored: Buffer, opts: DownConvertOption
   let batchesRead = 0;
   let controlBatchesSkipped = 0;
   const decodeOpts = { verifyCrc: false, maxDecompressedBytes: opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES };
-  for (let pos = 0; pos < stored.length && converted < opts.maxBytes; ) {
+  const firstMayExceed = opts.firstMayExceed !== false;
+  for (let pos = 0; pos < stored.length && (converted < opts.maxBytes || (chunks.length === 0 && firstMayExceed)); ) {
     const size = completeEntrySize(stored, pos);
     if (size < 0) break;
     const magic = stored[pos + MAGIC_OFFSET];
@@ -106,7 +114,10 @@ export async function downConvertBatches(stored: Buffer, opts: DownConvertOption
     }
     pos += size;
     if (chunk === null || chunk.length === 0) continue;
-    if (chunks.length === 0) firstChunk = chunk.length;
+    if (chunks.length === 0) {
+      if (chunk.length > opts.maxBytes && !firstMayExceed) break;
+      firstChunk = chunk.length;
+    }
     chunks.push(chunk);
     converted += chunk.length;
   }

@@ -199,6 +199,10 @@ test('down-conversion is bounded: stops at maxBytes, the first batch whole, a pa
   assert.equal(limited.batchesRead, 2);
   const decoded = await decodeLegacyMessageSet(limited.records);
   assert.equal(decoded.length, 10, 'the cut message of the second batch is left for the next fetch');
+  const notFirst = await downConvertBatches(log, { toMagic: 1, fetchOffset: 0, maxBytes: 100, firstMayExceed: false });
+  assert.equal(notFirst.records.length, 0, 'not the response\'s first batch: left for the next fetch when over the limit');
+  const zeroBudget = await downConvertBatches(log, { toMagic: 0, fetchOffset: 0, maxBytes: 0 });
+  assert.equal((await decodeLegacyMessageSet(zeroBudget.records)).length, 10, 'the response\'s first batch even with no budget');
 });
 
 test('down-conversion: zstd cannot be served in magic 0/1', async () => {
