@@ -36,7 +36,7 @@ import type { RecordInput } from './record.js';
 export interface UpConvertOptions {
   /** The topic's codec, or 'producer' to keep the producer's. */
   compression: CompressionCodec | 'producer';
-  /** Cap on the decompressed size of any one wrapper (default 128 MiB). */
+  /** Cap on the decompressed size of all wrappers of the set together (default 128 MiB). */
   maxDecompressedBytes?: number;
 }
 
@@ -73,6 +73,9 @@ async function innerMessages(wrapper: LegacyMessage, maxBytes: number): Promise<
   }
   if (wrapper.value === null) throw invalid('Found invalid compressed record set with null value');
   const payload = codec === CompressionCodec.Lz4 && wrapper.magic === 0 ? toStandardLz4HeaderChecksum(wrapper.value) : wrapper.value;
+  if (maxBytes <= 0) {
+    throw new RecordFormatError(`the message set decompresses to more than the limit`, { code: 'SAMSA_ERR_DECOMPRESSED_TOO_LARGE' });
+  }
   const inner = await decompress(codec, payload, maxBytes);
   const out: LegacyMessage[] = [];
   for (let p = 0; p < inner.length; ) {
@@ -95,7 +98,9 @@ async function innerMessages(wrapper: LegacyMessage, maxBytes: number): Promise<
  * RecordFormatError whose `errorCode` is the Kafka error for the partition.
  */
 export async function upConvertMessageSet(buf: Buffer, opts: UpConvertOptions): Promise<UpConverted> {
+  // One budget for the whole set: many small wrappers may not add up to more than one could.
   const maxBytes = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  let decompressedBytes = 0;
   const records: RecordInput[] = [];
   let sourceMagic: 0 | 1 | null = null;
   let sourceCompression = CompressionCodec.None;
@@ -122,7 +127,8 @@ export async function upConvertMessageSet(buf: Buffer, opts: UpConvertOptions): 
       continue;
     }
     sourceCompression = codec;
-    const inner = await innerMessages(m, maxBytes);
+    const inner = await innerMessages(m, maxBytes - decompressedBytes);
+    for (const im of inner) decompressedBytes += im.size;
     const logAppendTime = m.magic === 1 && (m.attributes & 0x08) !== 0;
     for (const im of inner) add(im, logAppendTime ? m.timestamp : im.timestamp);
   }

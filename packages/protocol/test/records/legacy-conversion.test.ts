@@ -142,6 +142,9 @@ test('up-conversion errors as Kafka gives them', async () => {
   await rejectsWith(upConvertMessageSet(Buffer.concat([good, v2]), { compression: 'producer' }), ErrorCode.INVALID_RECORD, /magic 2/);
   const badGzip = legacyMessage({ offset: 0, magic: 1, attributes: 1, timestamp: 1, key: null, value: Buffer.from('not gzip') });
   await rejectsWith(upConvertMessageSet(badGzip, { compression: 'producer' }), ErrorCode.CORRUPT_MESSAGE);
+  const wrapper = await encodeLegacyMessageSet({ magic: 1, compression: CompressionCodec.Gzip, timestampType: TimestampType.CreateTime, messages: [{ offset: 0, timestamp: 1, key: null, value: Buffer.alloc(600) }] });
+  await upConvertMessageSet(Buffer.concat([wrapper, wrapper]), { compression: 'producer', maxDecompressedBytes: 2000 });
+  await rejectsWith(upConvertMessageSet(Buffer.concat([wrapper, wrapper, wrapper, wrapper]), { compression: 'producer', maxDecompressedBytes: 2000 }), ErrorCode.CORRUPT_MESSAGE, /limit/);
   const tooSmall = Buffer.from(good);
   tooSmall.writeInt32BE(3, 8);
   await rejectsWith(upConvertMessageSet(tooSmall, { compression: 'producer' }), ErrorCode.CORRUPT_MESSAGE);
