@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { LogManager } from '@samsa/storage';
+import { LogManager, type Fs } from '@samsa/storage';
 import type { BrokerServices, Endpoint } from './broker-services.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import { TopicConfigs } from './config/effective-config.js';
@@ -59,6 +59,8 @@ export interface BrokerStartOptions {
   logger?: Logger;
   /** Fetches that may long-poll at once; beyond it a fetch answers with what it has (default 100,000). */
   fetchWaiterLimit?: number;
+  /** The file system of the partition logs (tests inject faults through it); node:fs by default. */
+  fs?: Fs;
 }
 
 /** Node timers overflow above 2^31-1 ms (and then fire after 1 ms). */
@@ -114,6 +116,7 @@ export class Broker {
     }
     const logs = await LogManager.open({
       logDirs,
+      fs: opts.fs,
       defaultConfig: TopicConfigs.toLogConfig(new Map(), config),
       retentionCheckIntervalMs: Math.min(config.logRetentionCheckIntervalMs, MAX_TIMER_MS),
       // Kafka's default scheduler interval is Long.MAX_VALUE (flush.ms then never fires); checking every
@@ -129,7 +132,8 @@ export class Broker {
         loadFactor: () => config.getNumber('log.cleaner.io.buffer.load.factor'),
         ioMaxBytesPerSecond: () => config.getNumber('log.cleaner.io.max.bytes.per.second'),
       },
-      log: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
+      // Storage failures come with their level (warn, error); an offline log dir is logged at error with its path.
+      log: (msg, fields, level = 'info') => logger[level](fields ?? {}, msg),
     });
     const topics = new TopicManager(metadata, logs, config);
     await topics.reconcile();
