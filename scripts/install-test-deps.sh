@@ -10,7 +10,14 @@ command -v kcat >/dev/null 2>&1 || need+=(kcat)
 /usr/bin/python3 -c 'import snappy' >/dev/null 2>&1 || need+=(python3-snappy)
 /usr/bin/python3 -c 'import lz4' >/dev/null 2>&1 || need+=(python3-lz4)
 /usr/bin/python3 -c 'import zstandard' >/dev/null 2>&1 || need+=(python3-zstandard)
+# kafka-python writes magic-0 LZ4 (api_version=(0, 9)) only with xxhash.
+/usr/bin/python3 -c 'import xxhash' >/dev/null 2>&1 || need+=(python3-xxhash)
 [ -x /usr/bin/Burrow ] || need+=(burrow)
+# Old-protocol Go clients (tests/compat/legacy-*.test.ts), built in GOPATH mode
+# against Debian's /usr/share/gocode.
+command -v go >/dev/null 2>&1 || need+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/Shopify/sarama ] || need+=(golang-github-shopify-sarama-dev)
+[ -d /usr/share/gocode/src/github.com/segmentio/kafka-go ] || need+=(golang-github-segmentio-kafka-go-dev)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -75,4 +75,7 @@ export {
   type ControlRecordType,
 } from './records/control-record.js';
 export { decodeLegacyMessageSet, decodeLegacyMessage } from './records/legacy-message-set.js';
+export { encodeLegacyMessageSet, type LegacyMessageInput, type LegacyMessageSetInput } from './records/legacy-message-set-writer.js';
+export { isLegacyMessageSet, upConvertMessageSet, type UpConverted, type UpConvertOptions } from './records/legacy-up-convert.js';
+export { downConvertBatches, type DownConverted, type DownConvertOptions } from './records/legacy-down-convert.js';
 // --- end records / errors section ---

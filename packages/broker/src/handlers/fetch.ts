@@ -1,5 +1,5 @@
 /**
- * Fetch (key 1), versions 4-16.
+ * Fetch (key 1), versions 0-16.
  *
  * Serves stored batch bytes as they are on disk, never decoded. Per
  * partition: from the batch containing FetchOffset, up to PartitionMaxBytes,
@@ -41,12 +41,17 @@
  * don't know). v15's ReplicaState and v16's NodeEndpoints matter only to
  * followers and to leader changes, which a single node doesn't have.
  *
+ * v0-v3 read magic 0/1: the stored batches are down-converted per partition
+ * (fetch/down-convert.ts; rules in docs/protocol-versions.md), and the
+ * converted bytes are what MinBytes and MaxBytes count.
+ *
  * Not yet: v17 (replica directory ids), follower fetches.
  */
 import { ErrorCode, FetchApi, RECORD_BATCH_HEADER_SIZE, RecordBatchHeader, type FetchRequest, type FetchResponse } from '@samsa/protocol';
 import { OffsetOutOfRangeError } from '@samsa/storage';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import { partitionKey } from '../fetch/append-notifier.js';
+import { downConvertForFetch, FIRST_MAGIC_2_FETCH_VERSION } from '../fetch/down-convert.js';
 import { clampTimerDelay } from '../timer-delay.js';
 import type { ApiHandler } from '../request-context.js';
 
@@ -58,7 +63,7 @@ const EMPTY = Buffer.alloc(0);
 export function fetchHandler(s: BrokerServices): ApiHandler<FetchRequest, FetchResponse> {
   return {
     api: FetchApi,
-    minVersion: 4,
+    minVersion: 0,
     maxVersion: 16,
     async handle(ctx, req) {
       if (req.sessionId !== 0 && req.sessionEpoch > 0) {
@@ -67,15 +72,15 @@ export function fetchHandler(s: BrokerServices): ApiHandler<FetchRequest, FetchR
       const useTopicIds = ctx.apiVersion >= 13;
       const maxWaitMs = clampTimerDelay(req.maxWaitMs);
       const deadline = Date.now() + maxWaitMs;
-      let read = await readOnce(s, req, useTopicIds);
+      let read = await readOnce(s, req, useTopicIds, ctx.apiVersion);
       if (read.bytes >= req.minBytes || read.anyError || maxWaitMs === 0) return read.response;
       // Built only once a fetch has to wait: most fetches under load answer at once.
       const keys = waitKeys(s, req, useTopicIds);
       for (;;) {
         const outcome = await s.notifier.wait(keys, deadline - Date.now());
         // Only an append can have changed what a read returns; any other outcome ends the fetch.
-        if (outcome !== 'appended') return outcome === 'timeout' ? (await readOnce(s, req, useTopicIds)).response : read.response;
-        read = await readOnce(s, req, useTopicIds);
+        if (outcome !== 'appended') return outcome === 'timeout' ? (await readOnce(s, req, useTopicIds, ctx.apiVersion)).response : read.response;
+        read = await readOnce(s, req, useTopicIds, ctx.apiVersion);
         if (read.bytes >= req.minBytes || read.anyError || Date.now() >= deadline) return read.response;
       }
     },
@@ -91,7 +96,7 @@ function waitKeys(s: BrokerServices, req: FetchRequest, useTopicIds: boolean): s
   return keys;
 }
 
-async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boolean): Promise<{ response: FetchResponse; bytes: number; anyError: boolean }> {
+async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boolean, version: number): Promise<{ response: FetchResponse; bytes: number; anyError: boolean }> {
   let budget = req.maxBytes;
   let bytes = 0;
   let anyError = false;
@@ -128,7 +133,16 @@ async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boole
         if (result.bytes > 0) {
           const whole = result.buffers.length === 1 ? result.buffers[0] : Buffer.concat(result.buffers, result.bytes);
           // The log returns its first batch whole even above maxBytes; that is allowed only for the response's first batch.
-          const records = firstOfResponse ? whole : batchesWithin(whole, maxBytes);
+          let records = firstOfResponse ? whole : batchesWithin(whole, maxBytes);
+          if (version < FIRST_MAGIC_2_FETCH_VERSION && topic && records.length > 0) {
+            const converted = await downConvertForFetch(s, topic, version, p.fetchOffset, records, maxBytes, firstOfResponse);
+            if (converted.records === null) {
+              out.errorCode = converted.errorCode;
+              anyError = true;
+              continue;
+            }
+            records = converted.records;
+          }
           out.records = records;
           bytes += records.length;
           budget -= records.length;

@@ -1,5 +1,5 @@
 /**
- * Produce (key 0), versions 3-11.
+ * Produce (key 0), versions 0-11.
  *
  * Each partition's payload must be exactly one magic-2 record batch (v3+):
  * its header and CRC are checked, never its records (architecture
@@ -33,12 +33,24 @@
  * partition's producer state (storage/producer-state.ts). A retry of one of
  * the producer's last five batches is answered with the offsets it got the
  * first time and is not written again, as in Kafka.
+ *
+ * Version notes: v0-v2 carry magic 0/1 message sets (or, as Kafka allows, one
+ * magic-2 batch). A magic 0/1 set is up-converted to one magic-2 batch in the
+ * topic's compression.type (records/legacy-up-convert.ts has the rules and
+ * errors; docs/protocol-versions.md the truth table), then checked and
+ * appended like any batch; the converted batch must fit max.message.bytes.
+ * v1 adds throttle time, v2 the log append time. Produce is advertised from
+ * v0 whatever else is configured: librdkafka before 2.10 enables compression
+ * only when Produce v0 is listed (KAFKA-18659).
  */
 import {
   CompressionCodec,
   ErrorCode,
+  isLegacyMessageSet,
   ProduceApi,
+  RecordFormatError,
   TimestampType,
+  upConvertMessageSet,
   validateBatches,
   type ProduceRequest,
   type ProduceResponse,
@@ -47,6 +59,7 @@ import {
 import { hasCompactPolicy, keylessRecordIndexes, keylessRecordMessage, StorageError, type LogConfig, type PartitionLog } from '@samsa/storage';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
+import { topicCompression } from '../topic-config-value.js';
 import { isInternalTopic } from '../topic-name.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
@@ -54,7 +67,7 @@ type PartitionResponse = ProduceResponse['responses'][number]['partitionResponse
 export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, ProduceResponse> {
   return {
     api: ProduceApi,
-    minVersion: 3,
+    minVersion: 0,
     maxVersion: 11,
     async handle(ctx, req) {
       const version = ctx.apiVersion;
@@ -75,6 +88,27 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
           if (records === null || records.length === 0) {
             return fail(r, ErrorCode.INVALID_RECORD, 'Produce request must contain exactly one record batch');
           }
+          const append = (batchBytes: Buffer): Promise<void> =>
+            log.append(batchBytes, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH }).then(
+              (result) => {
+                r.baseOffset = result.baseOffset;
+                r.logAppendTimeMs = result.logAppendTimeMs;
+                r.logStartOffset = result.logStartOffset;
+                s.notifier.notify(topic.name, pd.index);
+              },
+              (err: unknown) => {
+                if (err instanceof StorageError && REFUSALS.has(err.code)) {
+                  fail(r, err.code, err.message);
+                  return;
+                }
+                s.logger.error({ err, topic: topic.name, partition: pd.index }, 'append failed');
+                fail(r, ErrorCode.KAFKA_STORAGE_ERROR, 'Disk error while appending');
+              },
+            );
+          if (version < 3 && isLegacyMessageSet(records)) {
+            pending.push(appendInOrder(log, upConvert(records, topicCompression(s, topic), log, r, append)));
+            return r;
+          }
           const maxMessageBytes = log.config.maxMessageBytes;
           if (records.length > maxMessageBytes + 12 /* LOG_OVERHEAD: Kafka compares the batch size */) {
             return fail(r, ErrorCode.MESSAGE_TOO_LARGE, `The batch is ${records.length} bytes, larger than max.message.bytes=${maxMessageBytes}`);
@@ -93,24 +127,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
             const verified = s.txns.verifyPartition(req.transactionalId, batch.producerId, batch.producerEpoch, topic.name, pd.index);
             if (verified !== ErrorCode.NONE) return fail(r, verified, `Partition ${topic.name}-${pd.index} is not part of an ongoing transaction of this producer`);
           }
-          const append = (): Promise<void> =>
-            log.append(records, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH }).then(
-              (result) => {
-                r.baseOffset = result.baseOffset;
-                r.logAppendTimeMs = result.logAppendTimeMs;
-                r.logStartOffset = result.logStartOffset;
-                s.notifier.notify(topic.name, pd.index);
-              },
-              (err: unknown) => {
-                if (err instanceof StorageError && REFUSALS.has(err.code)) {
-                  fail(r, err.code, err.message);
-                  return;
-                }
-                s.logger.error({ err, topic: topic.name, partition: pd.index }, 'append failed');
-                fail(r, ErrorCode.KAFKA_STORAGE_ERROR, 'Disk error while appending');
-              },
-            );
-          pending.push(hasCompactPolicy(log.config) ? appendIfKeyed(log, records, r, append) : append());
+          pending.push(hasCompactPolicy(log.config) ? appendInOrder(log, keyChecked(log, records, r, append)) : append(records));
           return r;
         });
         return { name: topicData.name, topicId: topicData.topicId, partitionResponses };
@@ -122,41 +139,83 @@ export function produceHandler(s: BrokerServices): ApiHandler<ProduceRequest, Pr
   };
 }
 
+/** An append that is ready to issue, or null when the batch was refused. */
+type ReadyAppend = (() => Promise<void>) | null;
+
 /**
- * Appends of compacted partitions whose key check is running or done, in
- * request order: each append is issued only after the previous one of its
- * partition was (the check decodes records, which is asynchronous).
+ * Appends whose preparation is asynchronous (a compacted topic's key check,
+ * the up-conversion of a magic 0/1 set), chained per partition: each is
+ * issued only after the previous one of its partition was, so appends keep
+ * the order of their requests. `prepared` must not reject.
  */
-const keyCheckedAppends = new WeakMap<PartitionLog, Promise<void>>();
+const preparedAppends = new WeakMap<PartitionLog, Promise<void>>();
+
+function appendInOrder(log: PartitionLog, prepared: Promise<ReadyAppend>): Promise<void> {
+  let appended: Promise<void> = Promise.resolve();
+  const issued = Promise.all([preparedAppends.get(log), prepared]).then(([, ready]) => {
+    if (ready !== null) appended = ready();
+  });
+  // A failed link must not fail every later append of the partition.
+  preparedAppends.set(log, issued.catch(() => undefined));
+  return issued.then(() => appended);
+}
 
 /**
  * Compacted topics refuse records without a key, as Kafka's LogValidator
  * does: the only records the produce path decodes (records of other topics
- * never are). Calls `append` once the batch passed, after the previous
- * checked append of the same partition was issued, so appends keep the
- * order of their requests; otherwise fails `r` with INVALID_RECORD and one
- * recordErrors entry per keyless record, in Kafka's words.
+ * never are). Resolves to the append once the batch passed; otherwise fails
+ * `r` with INVALID_RECORD and one recordErrors entry per keyless record, in
+ * Kafka's words.
  */
-function appendIfKeyed(log: PartitionLog, records: Buffer, r: PartitionResponse, append: () => Promise<void>): Promise<void> {
-  const check = keylessRecordIndexes(records).then(
-    (keyless) => ({ keyless, err: null }),
-    (err: unknown) => ({ keyless: [] as number[], err }),
-  );
-  let appended: Promise<void> = Promise.resolve();
-  const issued = Promise.all([keyCheckedAppends.get(log), check]).then(([, c]) => {
-    if (c.err !== null) {
-      fail(r, ErrorCode.CORRUPT_MESSAGE, `Records of the batch do not decode: ${String(c.err)}`);
-    } else if (c.keyless.length > 0) {
+function keyChecked(log: PartitionLog, records: Buffer, r: PartitionResponse, append: (batch: Buffer) => Promise<void>): Promise<ReadyAppend> {
+  return keylessRecordIndexes(records).then(
+    (keyless) => {
+      if (keyless.length === 0) return () => append(records);
       const message = keylessRecordMessage(log.topic, log.partition);
-      r.recordErrors = c.keyless.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message }));
-      const shown = c.keyless.slice(0, 3).map((i) => `RecordError(batchIndex=${i}, message='${message}')`);
-      fail(r, ErrorCode.INVALID_RECORD, `One or more records have been rejected due to ${c.keyless.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`);
-    } else {
-      appended = append();
+      r.recordErrors = keyless.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message }));
+      const shown = keyless.slice(0, 3).map((i) => `RecordError(batchIndex=${i}, message='${message}')`);
+      fail(r, ErrorCode.INVALID_RECORD, `One or more records have been rejected due to ${keyless.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`);
+      return null;
+    },
+    (err: unknown) => {
+      fail(r, ErrorCode.CORRUPT_MESSAGE, `Records of the batch do not decode: ${String(err)}`);
+      return null;
+    },
+  );
+}
+
+/**
+ * Produce v0-v2: converts a magic 0/1 message set to one magic-2 batch and
+ * applies the checks a batch gets (size, timestamps, keys on compacted
+ * topics). Resolves to the append, or null after failing `r`.
+ */
+async function upConvert(
+  records: Buffer,
+  compression: CompressionCodec | 'producer',
+  log: PartitionLog,
+  r: PartitionResponse,
+  append: (batch: Buffer) => Promise<void>,
+): Promise<ReadyAppend> {
+  try {
+    const converted = await upConvertMessageSet(records, { compression });
+    const maxMessageBytes = log.config.maxMessageBytes;
+    if (converted.batch.length > maxMessageBytes + 12) {
+      fail(r, ErrorCode.MESSAGE_TOO_LARGE, `The converted batch is ${converted.batch.length} bytes, larger than max.message.bytes=${maxMessageBytes}`);
+      return null;
     }
-  });
-  keyCheckedAppends.set(log, issued);
-  return issued.then(() => appended);
+    const bounds = { timestampType: TimestampType.CreateTime, baseTimestamp: converted.minTimestamp, maxTimestamp: converted.maxTimestamp };
+    const timestampProblem = checkTimestamps(bounds, log.config, Date.now());
+    if (timestampProblem) {
+      fail(r, ErrorCode.INVALID_TIMESTAMP, timestampProblem);
+      return null;
+    }
+    return hasCompactPolicy(log.config) ? await keyChecked(log, converted.batch, r, append) : () => append(converted.batch);
+  } catch (err) {
+    // Anything else thrown while reading the client's bytes is a malformed set too.
+    if (err instanceof RecordFormatError) fail(r, err.errorCode, err.message);
+    else fail(r, ErrorCode.CORRUPT_MESSAGE, `The message set does not decode: ${String(err)}`);
+    return null;
+  }
 }
 
 /** Storage errors that refuse one batch (answered with their own code) rather than signal a failing disk. */
@@ -208,7 +267,7 @@ function fail(r: PartitionResponse, errorCode: number, message: string | null = 
  * deltas >= 0, which every client here does.
  */
 function checkTimestamps(
-  batch: RecordBatchHeader,
+  batch: Pick<RecordBatchHeader, 'timestampType' | 'baseTimestamp' | 'maxTimestamp'>,
   config: LogConfig,
   nowMs: number,
 ): string | null {

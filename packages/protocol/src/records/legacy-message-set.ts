@@ -1,6 +1,6 @@
-// Magic 0/1 message sets (the pre-0.11 format), read-only. Samsa never writes them;
-// the decoder exists so consumers and tests can read old data and so Produce v0-2
-// (if ever enabled) could up-convert. Layout of one entry, big endian:
+// Magic 0/1 message sets (the pre-0.11 format): the decoder. Consumers and tests read
+// old data with it; the broker's up-conversion (legacy-up-convert.ts) reuses
+// parseLegacyMessage, and legacy-message-set-writer.ts writes the format. Layout of one entry, big endian:
 //
 //   offset      int64
 //   messageSize int32   bytes after this field
@@ -19,6 +19,7 @@
 
 import { crc32 } from '@node-rs/crc32';
 import { decompress, DEFAULT_MAX_DECOMPRESSED_BYTES } from './compression.js';
+import { toStandardLz4HeaderChecksum } from './kafka-lz4-frame.js';
 import type { DecodedRecord } from './record.js';
 import type { DecodeOptions, DecodedBatch } from './record-batch.js';
 import { CompressionCodec, LOG_OVERHEAD, TimestampType } from './record-batch-header.js';
@@ -29,11 +30,12 @@ const CRC_POS = 12;
 const MAGIC_POS = 16;
 const ATTRIBUTES_POS = 17;
 /** Smallest messageSize: crc, magic, attributes, key length, value length. */
-const MIN_MESSAGE_SIZE_V0 = 14;
-const MIN_MESSAGE_SIZE_V1 = 22;
+export const MIN_MESSAGE_SIZE_V0 = 14;
+/** Smallest magic-1 messageSize (adds the timestamp). */
+export const MIN_MESSAGE_SIZE_V1 = 22;
 
 /** One decoded legacy message before inner-offset resolution. */
-interface LegacyMessage {
+export interface LegacyMessage {
   offset: number;
   magic: number;
   crc: number;
@@ -53,9 +55,13 @@ function readLengthPrefixed(buf: Buffer, pos: number, end: number): [Buffer | nu
   return [buf.subarray(pos, pos + len), pos + len];
 }
 
-/** Parses (and CRC-checks) the message at `pos`; the caller ensured the size field is within `buf`. */
-function parseMessage(buf: Buffer, pos: number, verifyCrc: boolean): LegacyMessage {
+/**
+ * Parses (and CRC-checks) the message at `pos`; the caller ensured the size field is within `buf`.
+ * Throws RecordFormatError (CORRUPT_MESSAGE) for a bad CRC, size or magic.
+ */
+export function parseLegacyMessage(buf: Buffer, pos: number, verifyCrc: boolean): LegacyMessage {
   const size = buf.readInt32BE(pos + 8);
+  if (size < MIN_MESSAGE_SIZE_V0) throw new RecordFormatError(`legacy message size ${size} below the minimum`);
   const end = pos + LOG_OVERHEAD + size;
   if (end > buf.length) throw new RecordFormatError('legacy message overruns its buffer');
   const magic = buf.readInt8(pos + MAGIC_POS);
@@ -110,66 +116,13 @@ function toBatch(m: LegacyMessage, records: DecodedRecord[], timestampType: Time
 }
 
 /**
- * Old Java clients (magic 0) wrote LZ4 frames whose header checksum covered the magic
- * number too. Recompute it the standard way so a conforming decoder accepts the frame.
- */
-function fixKafkaLz4HeaderChecksum(frame: Buffer): Buffer {
-  if (frame.length < 7) return frame;
-  const flg = frame[4];
-  const descriptorEnd = 6 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0);
-  if (descriptorEnd >= frame.length) return frame;
-  const copy = Buffer.from(frame);
-  copy[descriptorEnd] = (xxh32(copy.subarray(4, descriptorEnd), 0) >>> 8) & 0xff;
-  return copy;
-}
-
-const P1 = 2654435761;
-const P2 = 2246822519;
-const P3 = 3266489917;
-const P4 = 668265263;
-const P5 = 374761393;
-
-function rotl(x: number, r: number): number {
-  return ((x << r) | (x >>> (32 - r))) >>> 0;
-}
-
-/** xxHash32, only used for the small LZ4 frame descriptor above. */
-function xxh32(data: Buffer, seed: number): number {
-  const len = data.length;
-  let i = 0;
-  let h: number;
-  if (len >= 16) {
-    let v1 = (seed + P1 + P2) >>> 0;
-    let v2 = (seed + P2) >>> 0;
-    let v3 = seed >>> 0;
-    let v4 = (seed - P1) >>> 0;
-    const round = (v: number, input: number): number => Math.imul(rotl((v + Math.imul(input, P2)) >>> 0, 13), P1) >>> 0;
-    for (; i + 16 <= len; i += 16) {
-      v1 = round(v1, data.readUInt32LE(i));
-      v2 = round(v2, data.readUInt32LE(i + 4));
-      v3 = round(v3, data.readUInt32LE(i + 8));
-      v4 = round(v4, data.readUInt32LE(i + 12));
-    }
-    h = (rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18)) >>> 0;
-  } else {
-    h = (seed + P5) >>> 0;
-  }
-  h = (h + len) >>> 0;
-  for (; i + 4 <= len; i += 4) h = Math.imul(rotl((h + Math.imul(data.readUInt32LE(i), P3)) >>> 0, 17), P4) >>> 0;
-  for (; i < len; i++) h = Math.imul(rotl((h + Math.imul(data[i], P5)) >>> 0, 11), P1) >>> 0;
-  h = Math.imul(h ^ (h >>> 15), P2) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), P3) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/**
  * Decodes the legacy message at `pos` (magic 0 or 1). Returns one DecodedBatch: a plain
  * message becomes a one-record batch, a compressed wrapper a batch of its inner
  * messages. Throws RecordFormatError when the message is corrupt.
  */
 export async function decodeLegacyMessage(buf: Buffer, pos: number, opts: DecodeOptions = {}): Promise<DecodedBatch[]> {
   const verifyCrc = opts.verifyCrc !== false;
-  const m = parseMessage(buf, pos, verifyCrc);
+  const m = parseLegacyMessage(buf, pos, verifyCrc);
   const codec = m.attributes & 0x07;
   const timestampType = m.magic === 1 && m.attributes & 0x08 ? TimestampType.LogAppendTime : TimestampType.CreateTime;
   if (codec === CompressionCodec.None) {
@@ -177,7 +130,7 @@ export async function decodeLegacyMessage(buf: Buffer, pos: number, opts: Decode
   }
   if (codec > CompressionCodec.Lz4) throw new RecordFormatError(`invalid codec ${codec} for magic ${m.magic}`);
   if (m.value === null) throw new RecordFormatError('compressed legacy message without a value');
-  const payload = codec === CompressionCodec.Lz4 && m.magic === 0 ? fixKafkaLz4HeaderChecksum(m.value) : m.value;
+  const payload = codec === CompressionCodec.Lz4 && m.magic === 0 ? toStandardLz4HeaderChecksum(m.value) : m.value;
   const inner = await decompress(codec, payload, opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES);
   const messages: LegacyMessage[] = [];
   let p = 0;
@@ -185,7 +138,7 @@ export async function decodeLegacyMessage(buf: Buffer, pos: number, opts: Decode
   while (inner.length - p >= LOG_OVERHEAD + MIN_MESSAGE_SIZE_V0) {
     const size = inner.readInt32BE(p + 8);
     if (p + LOG_OVERHEAD + size > inner.length) break;
-    const im = parseMessage(inner, p, verifyCrc);
+    const im = parseLegacyMessage(inner, p, verifyCrc);
     if (im.attributes & 0x07) throw new RecordFormatError('nested compression in a legacy message set');
     messages.push(im);
     p += im.size;
