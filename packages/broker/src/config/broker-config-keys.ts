@@ -350,8 +350,8 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   { name: 'log.message.format.version', type: 'string', default: '3.0-IV1', importance: 'medium', dynamic: 'read-only', ignored: true, doc: 'Default message.format.version of topics; deprecated, and ignored by Kafka 3 for v2 records, as by Samsa.' },
   {
-    name: 'log.message.downconversion.enable', type: 'boolean', default: 'true', importance: 'low', dynamic: 'cluster-wide', ignored: true,
-    doc: 'Default message.downconversion.enable of topics. Samsa serves Fetch from v4, which needs no down-conversion.',
+    name: 'log.message.downconversion.enable', type: 'boolean', default: 'true', importance: 'low', dynamic: 'cluster-wide',
+    doc: 'Default message.downconversion.enable of topics: whether Fetch v0-v3 (message formats 0 and 1) may be served by down-converting stored batches.',
   },
   { name: 'log.local.retention.ms', type: 'long', default: '-2', validator: atLeast(-2), importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default local.retention.ms of topics (tiered storage, which Samsa does not have).' },
   { name: 'log.local.retention.bytes', type: 'long', default: '-2', validator: atLeast(-2), importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default local.retention.bytes of topics (tiered storage, which Samsa does not have).' },
@@ -360,8 +360,8 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'Tiered storage on this broker. Samsa has none, so only false is accepted.',
   },
   {
-    name: 'compression.type', type: 'string', default: 'producer', validator: oneOf(...COMPRESSION_TYPES), importance: 'high', dynamic: 'cluster-wide', ignored: true,
-    doc: 'Default compression.type of topics. Samsa stores batches with the producer\'s codec whatever this says (it does not recompress yet).',
+    name: 'compression.type', type: 'string', default: 'producer', validator: oneOf(...COMPRESSION_TYPES), importance: 'high', dynamic: 'cluster-wide',
+    doc: 'Default compression.type of topics. Applied when Produce v0-v2 message sets are converted to v2 batches; v2 batches (Produce v3+) are stored with the producer\'s codec (Samsa does not recompress them yet).',
   },
   { name: 'compression.gzip.level', type: 'int', default: '-1', validator: gzipLevel, importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default compression.gzip.level of topics. Samsa does not recompress, so no level is used.' },
   { name: 'compression.lz4.level', type: 'int', default: '9', validator: lz4Level, importance: 'medium', dynamic: 'cluster-wide', ignored: true, doc: 'Default compression.lz4.level of topics. Samsa does not recompress, so no level is used.' },

@@ -59,13 +59,24 @@ const throttledReplicas: ConfigValidator = custom('[partitionId]:[brokerId],[par
 });
 
 /**
- * Kafka's message format versions ("0.10.2", "2.8-IV1", "3.0-IV1", ...). Since
- * 3.0 every value below 3.0 is accepted and ignored for v2 records, so the
- * rule here is a shape check rather than Kafka's exact version table.
+ * Kafka's message format versions ("0.10.2", "0.10.0.0", "2.8-IV1",
+ * "3.0-IV1", ...). Kafka reads only the first three dot-separated parts of a
+ * 0.x version and the first two of later ones, so "0.10.0.0" means "0.10.0"
+ * and "2.8.1" means "2.8". Since 3.0 every such value is accepted and ignored
+ * for v2 records, so after that truncation the rule is a shape check rather
+ * than Kafka's exact version table.
  */
 const messageFormatVersion: ConfigValidator = custom('[0.8.0, ..., 3.0-IV1, ...]', (p) =>
-  /^\d+\.\d+(?:\.\d+)?(?:-IV\d+)?$/.test(p.value as string) ? undefined : 'Version `' + String(p.value) + '` is not a valid version',
+  isMessageFormatVersion(p.value as string) ? undefined : 'Version `' + String(p.value) + '` is not a valid version',
 );
+
+/** Whether `version` names a Kafka message format / metadata version, read as Kafka reads it. */
+export function isMessageFormatVersion(version: string): boolean {
+  const parts = version.split('.');
+  const significant = version.startsWith('0.') ? 3 : 2;
+  const key = parts.length > significant ? parts.slice(0, significant).join('.') : version;
+  return version.startsWith('0.') ? /^0\.\d+\.\d+(?:-IV\d+)?$/.test(key) : /^[1-9]\d*\.\d+(?:-IV\d+)?$/.test(key);
+}
 
 /** Kafka 3.9 topic-level configs, in Kafka's documentation order. */
 export const TOPIC_CONFIG_KEYS: readonly ConfigKey[] = [
@@ -75,7 +86,7 @@ export const TOPIC_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   {
     name: 'compression.type', type: 'string', default: 'producer', validator: oneOf(...COMPRESSION_TYPES), importance: 'medium',
-    doc: 'Codec batches are stored with. "producer" keeps the producer\'s codec; "uncompressed" stores them uncompressed.',
+    doc: 'Codec batches are stored with. "producer" keeps the producer\'s codec; "uncompressed" stores them uncompressed. Applied to message sets of Produce v0-v2 (converted to v2 batches); v2 batches keep the producer\'s codec.',
   },
   { name: 'compression.gzip.level', type: 'int', default: '-1', validator: gzipLevel, importance: 'medium', doc: 'Level used when compression.type is gzip.' },
   { name: 'compression.lz4.level', type: 'int', default: '9', validator: lz4Level, importance: 'medium', doc: 'Level used when compression.type is lz4.' },

@@ -137,10 +137,10 @@ describe('BrokerConfig validation', () => {
   });
 
   it('warns at startup about every key it accepts without effect', () => {
-    const c = broker('socket.send.buffer.bytes=102400\ncompression.type=gzip\nssl.keystore.location=/k\nqueued.max.requests=10');
+    const c = broker('socket.send.buffer.bytes=102400\ncompression.gzip.level=5\nssl.keystore.location=/k\nqueued.max.requests=10');
     assert.deepEqual(
       c.warnings.map((w) => /'([^']+)'/.exec(w)?.[1]),
-      ['socket.send.buffer.bytes', 'compression.type', 'ssl.keystore.location'],
+      ['socket.send.buffer.bytes', 'compression.gzip.level', 'ssl.keystore.location'],
     );
     assert.match(c.warnings[0], /accepted, no effect.*Node cannot set it/);
   });

@@ -45,6 +45,16 @@ describe('TopicConfigs.validate', () => {
     });
   });
 
+  it('reads message.format.version as Kafka does: "0.10.0.0" is 0.10.0, "2.8.1" is 2.8', () => {
+    for (const v of ['0.8.2', '0.10.0.0', '0.10.0-IV1', '0.11.0.2', '1.0', '2.8-IV1', '2.8.1', '3.0-IV1', '3.9']) {
+      assert.equal(TopicConfigs.validate(map(['message.format.version', v])).ok, true, v);
+    }
+    for (const v of ['0.8', '10', 'latest', '0.10.x', '3.0-IV', '']) {
+      const r = TopicConfigs.validate(map(['message.format.version', v]));
+      assert.equal(r.ok, false, v);
+    }
+  });
+
   it('checks min against max compaction lag, including the broker default', () => {
     const r = TopicConfigs.validate(map(['min.compaction.lag.ms', '10'], ['max.compaction.lag.ms', '5']));
     assert.equal(r.ok, false);
