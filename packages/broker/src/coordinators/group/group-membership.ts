@@ -557,13 +557,21 @@ export class GroupMembership {
 
   /** Removes a member, answering whatever it still waits for with `errorCode`. */
   #removeMember(group: ClassicGroup, member: GroupMember, errorCode: number): void {
+    group.remove(member.memberId);
+    this.#release(member, errorCode);
+  }
+
+  /**
+   * Stops the member's session timer and answers the JoinGroup or SyncGroup it still waits for
+   * with `errorCode` (answering only resolves a promise: the handlers run later).
+   */
+  #release(member: GroupMember, errorCode: number): void {
     this.#timers.clear(member.sessionTimer);
     member.sessionTimer = null;
     const join = member.awaitingJoin;
     const sync = member.awaitingSync;
     member.awaitingJoin = null;
     member.awaitingSync = null;
-    group.remove(member.memberId);
     join?.(joinError(errorCode, member.memberId));
     sync?.(syncError(errorCode));
   }
@@ -576,16 +584,7 @@ export class GroupMembership {
       group.joinTimer = null;
       group.syncTimer = null;
       for (const t of group.pendingMembers.values()) this.#timers.clear(t);
-      for (const m of group.members.values()) {
-        this.#timers.clear(m.sessionTimer);
-        m.sessionTimer = null;
-        const join = m.awaitingJoin;
-        const sync = m.awaitingSync;
-        m.awaitingJoin = null;
-        m.awaitingSync = null;
-        join?.(joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
-        sync?.(syncError(ErrorCode.NOT_COORDINATOR));
-      }
+      for (const m of group.members.values()) this.#release(m, ErrorCode.NOT_COORDINATOR);
     }
   }
 }
