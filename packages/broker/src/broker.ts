@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { LogManager } from '@samsa/storage';
+import { LogManager, type Fs } from '@samsa/storage';
 import type { BrokerServices, Endpoint } from './broker-services.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import { TopicConfigs } from './config/effective-config.js';
@@ -57,6 +57,10 @@ import { txnOffsetCommitHandler } from './handlers/txn-offset-commit.js';
 
 export interface BrokerStartOptions {
   logger?: Logger;
+  /** Fetches that may long-poll at once; beyond it a fetch answers with what it has (default 100,000). */
+  fetchWaiterLimit?: number;
+  /** The file system of the partition logs (tests inject faults through it); node:fs by default. */
+  fs?: Fs;
 }
 
 /** Node timers overflow above 2^31-1 ms (and then fire after 1 ms). */
@@ -112,6 +116,7 @@ export class Broker {
     }
     const logs = await LogManager.open({
       logDirs,
+      fs: opts.fs,
       defaultConfig: TopicConfigs.toLogConfig(new Map(), config),
       retentionCheckIntervalMs: Math.min(config.logRetentionCheckIntervalMs, MAX_TIMER_MS),
       // Kafka's default scheduler interval is Long.MAX_VALUE (flush.ms then never fires); checking every
@@ -127,11 +132,12 @@ export class Broker {
         loadFactor: () => config.getNumber('log.cleaner.io.buffer.load.factor'),
         ioMaxBytesPerSecond: () => config.getNumber('log.cleaner.io.max.bytes.per.second'),
       },
-      log: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
+      // Storage failures come with their level (warn, error); an offline log dir is logged at error with its path.
+      log: (msg, fields, level = 'info') => logger[level](fields ?? {}, msg),
     });
     const topics = new TopicManager(metadata, logs, config);
     await topics.reconcile();
-    const notifier = new AppendNotifier();
+    const notifier = new AppendNotifier(opts.fetchWaiterLimit);
     const offsetsTopic = new OffsetsTopic({
       metadata,
       topics,
@@ -291,6 +297,11 @@ export class Broker {
   }
 
   /** Ports actually bound, in listener order (useful with port 0). */
+  /** Fetches long-polling right now. */
+  get fetchWaiters(): number {
+    return this.#notifier.waiting;
+  }
+
   get ports(): number[] {
     return this.#listeners.map((l) => l.port);
   }

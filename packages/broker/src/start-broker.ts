@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import type { Fs } from '@samsa/storage';
 import { Broker } from './broker.js';
 import { BrokerConfig } from './config/broker-config.js';
 
@@ -22,6 +23,10 @@ export interface StartBrokerOptions {
   /** Extra broker configs by Kafka name, e.g. { 'num.partitions': '3' }. */
   config?: Record<string, string>;
   logger?: Logger;
+  /** Fetches that may long-poll at once (see BrokerStartOptions). */
+  fetchWaiterLimit?: number;
+  /** The file system of the partition logs, e.g. one that injects faults; node:fs by default. */
+  fs?: Fs;
 }
 
 export interface StartedBroker {
@@ -41,7 +46,11 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Starte
     ...Object.entries(opts.config ?? {}),
   ]);
   const config = BrokerConfig.fromProperties(props);
-  const broker = await Broker.start(config, { logger: opts.logger ?? pino({ level: process.env.SAMSA_LOG_LEVEL ?? 'warn' }) });
+  const broker = await Broker.start(config, {
+    logger: opts.logger ?? pino({ level: process.env.SAMSA_LOG_LEVEL ?? 'warn' }),
+    fetchWaiterLimit: opts.fetchWaiterLimit,
+    fs: opts.fs,
+  });
   const port = broker.ports[0];
   return {
     bootstrap: `127.0.0.1:${port}`,

@@ -5,7 +5,7 @@
  * crash leaves orphan directories that the next start removes).
  */
 import { resolve, sep } from 'node:path';
-import type { LogManager, PartitionLog } from '@samsa/storage';
+import type { LogDirFailure, LogManager, PartitionLog } from '@samsa/storage';
 import { TopicConfigs, type BrokerConfig } from './config/effective-config.js';
 import type { MetadataStore, TopicMetadata } from './metadata/metadata-store.js';
 
@@ -86,6 +86,11 @@ export class TopicManager {
   logsInDir(logDir: string): PartitionLog[] {
     const root = resolve(logDir) + sep;
     return this.#logs.partitions().filter((l) => resolve(l.dir).startsWith(root));
+  }
+
+  /** Why `logDir` (as in log.dirs) is offline, or null while it serves. */
+  logDirFailure(logDir: string): LogDirFailure | null {
+    return this.#logs.logDirFailure(logDir);
   }
 
   log(topic: string, partition: number): PartitionLog | undefined {

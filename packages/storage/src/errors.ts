@@ -12,15 +12,26 @@ import { ErrorCode } from '@samsa/protocol';
 const storageErrorBrand = Symbol.for('samsa.storage.StorageError');
 const offsetOutOfRangeBrand = Symbol.for('samsa.storage.OffsetOutOfRangeError');
 
+/**
+ * What kind of storage fault an error is, when the code raising it knows
+ * better than its errno tells (see log-dir-health.ts for the truth table):
+ * `sync-failed` an fsync/fdatasync failed, `io-failed` the log can no longer
+ * vouch for its files, `no-space` the device is full.
+ */
+export type StorageFault = 'no-space' | 'sync-failed' | 'io-failed';
+
 /** Base class of storage errors; `code` is a Kafka error code (see `ErrorCode`). */
 export class StorageError extends Error {
   override name = 'StorageError';
   /** Kafka error code for the response, e.g. `ErrorCode.KAFKA_STORAGE_ERROR`. */
   readonly code: number;
+  /** Set on I/O failures whose kind the raiser decided (see {@link StorageFault}). */
+  readonly fault: StorageFault | undefined;
 
-  constructor(code: number, message: string, options?: { cause?: unknown }) {
+  constructor(code: number, message: string, options?: { cause?: unknown; fault?: StorageFault }) {
     super(message, options);
     this.code = code;
+    this.fault = options?.fault;
     Object.defineProperty(this, storageErrorBrand, { value: true });
   }
 

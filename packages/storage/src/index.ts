@@ -1,6 +1,6 @@
 // Public surface of @samsa/storage.
 export { type Clock, systemClock, ManualClock } from './clock.js';
-export { StorageError, OffsetOutOfRangeError } from './errors.js';
+export { StorageError, OffsetOutOfRangeError, type StorageFault } from './errors.js';
 export { type Fs, type FsFile, type FsStat, nodeFs } from './fs.js';
 export { assert, InvariantError } from './invariant.js';
 export {
@@ -14,7 +14,8 @@ export {
   compactionSettings,
   maxSegmentMs,
 } from './log-config.js';
-export { LogManager, type LogManagerOptions, type LogCleanerSettings, type StorageLogger } from './log-manager.js';
+export { LogManager, type LogManagerOptions, type LogCleanerSettings, type StorageLogger, type StorageLogLevel } from './log-manager.js';
+export { LogDirHealth, classifyStorageFault, takesLogDirOffline, type LogDirFailure } from './log-dir-health.js';
 export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './offset-index.js';
 export {
   PartitionLog,

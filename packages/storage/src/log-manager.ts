@@ -16,17 +16,30 @@
  * cleaner for compacted topics (compaction/cleaner-manager.ts), unless
  * `cleaner.enabled` is false (log.cleaner.enable). A failing partition is
  * logged and skipped; the others go on.
+ *
+ * Each log dir has one {@link LogDirHealth}, shared by its partitions. A
+ * fault that takes a dir offline (log-dir-health.ts: a failed fsync, an I/O
+ * error) is logged once at error level with the dir and the failing file;
+ * from then on its partitions answer KAFKA_STORAGE_ERROR, background tasks
+ * skip them, new partitions go to the other dirs, and the other dirs keep
+ * serving. It stays offline until restart.
  */
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import { CleanerManager } from './compaction/cleaner-manager.js';
 import type { CleanResult } from './compaction/log-cleaner.js';
+import { StorageError } from './errors.js';
 import { nodeFs, type Fs } from './fs.js';
 import type { LogConfig } from './log-config.js';
+import { classifyStorageFault, LogDirHealth, type LogDirFailure } from './log-dir-health.js';
+import { ErrorCode } from '@samsa/protocol';
 import { parsePartitionDirName, PartitionLog, partitionDirName } from './partition-log.js';
 
-/** Structured log sink. */
-export type StorageLogger = (msg: string, fields?: Record<string, unknown>) => void;
+/** Severity of a storage log line: failures are `warn` or `error`, never `info`. */
+export type StorageLogLevel = 'info' | 'warn' | 'error';
+
+/** Structured log sink; `level` is `info` when absent. */
+export type StorageLogger = (msg: string, fields?: Record<string, unknown>, level?: StorageLogLevel) => void;
 
 /** Options of {@link LogManager.open}. */
 export interface LogManagerOptions {
@@ -76,12 +89,18 @@ export class LogManager {
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
   #cleaner: CleanerManager | null;
+  #health = new Map<string, LogDirHealth>();
 
   private constructor(opts: LogManagerOptions) {
     this.#opts = opts;
     this.#fs = opts.fs ?? nodeFs;
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.log ?? (() => undefined);
+    for (const logDir of opts.logDirs) {
+      const health = new LogDirHealth(logDir);
+      health.onOffline((f) => this.#logOffline(health, f));
+      this.#health.set(logDir, health);
+    }
     const c = opts.cleaner;
     this.#cleaner = c?.enabled === false
       ? null
@@ -108,7 +127,7 @@ export class LogManager {
           throw new Error(`partition ${name} exists in more than one log dir (${logDir} and ${m.#logs.get(key(tp.topic, tp.partition))?.logDir})`);
         }
         const config = { ...opts.defaultConfig, ...(opts.topicConfigs?.(tp.topic) ?? {}) };
-        const log = await PartitionLog.open({ dir: logDir, topic: tp.topic, partition: tp.partition, config, fs: m.#fs, clock: m.#clock });
+        const log = await PartitionLog.open({ dir: logDir, topic: tp.topic, partition: tp.partition, config, fs: m.#fs, clock: m.#clock, logDirHealth: m.#healthOf(logDir) });
         if (!log.openInfo.cleanShutdown || log.openInfo.truncatedBytes > 0 || log.openInfo.rebuiltSegments > 0) {
           m.#log('recovered partition log', { topic: tp.topic, partition: tp.partition, ...log.openInfo, logEndOffset: log.logEndOffset });
         }
@@ -131,7 +150,10 @@ export class LogManager {
     const pending = this.#creating.get(k);
     if (pending !== undefined) return pending;
     const logDir = this.#leastLoadedDir();
-    const p = PartitionLog.open({ dir: logDir, topic, partition, config, fs: this.#fs, clock: this.#clock })
+    if (logDir === null) {
+      throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `cannot create ${topic}-${partition}: every log directory is offline`);
+    }
+    const p = PartitionLog.open({ dir: logDir, topic, partition, config, fs: this.#fs, clock: this.#clock, logDirHealth: this.#healthOf(logDir) })
       .then((log) => {
         this.#logs.set(k, { log, logDir });
         return log;
@@ -156,6 +178,16 @@ export class LogManager {
     await entry.log.close();
     await this.#fs.rename(dir, doomed);
     await this.#fs.rmrf(doomed);
+  }
+
+  /** The log dirs, each with why it is offline (null while online). */
+  logDirStates(): Array<{ logDir: string; failure: LogDirFailure | null }> {
+    return this.#opts.logDirs.map((logDir) => ({ logDir, failure: this.#healthOf(logDir).failure }));
+  }
+
+  /** Why `logDir` (as given in logDirs) is offline, or null while it is online or unknown. */
+  logDirFailure(logDir: string): LogDirFailure | null {
+    return this.#health.get(logDir)?.failure ?? null;
   }
 
   /** Every open partition log. */
@@ -199,12 +231,13 @@ export class LogManager {
   async runRetention(): Promise<number> {
     let total = 0;
     for (const log of this.partitions()) {
+      if (!log.online) continue;
       try {
         const n = await log.applyRetention();
         if (n > 0) this.#log('retention deleted segments', { topic: log.topic, partition: log.partition, segments: n, logStartOffset: log.logStartOffset });
         total += n;
       } catch (err) {
-        this.#log('retention failed', { topic: log.topic, partition: log.partition, error: String(err) });
+        this.#log('retention failed', { topic: log.topic, partition: log.partition, dir: log.dir, error: String(err) }, failureLevel(err));
       }
     }
     return total;
@@ -213,10 +246,11 @@ export class LogManager {
   /** One flush.ms check over all partitions. */
   async runFlushCheck(): Promise<void> {
     for (const log of this.partitions()) {
+      if (!log.online) continue;
       try {
         await log.maybeFlush();
       } catch (err) {
-        this.#log('flush failed', { topic: log.topic, partition: log.partition, error: String(err) });
+        this.#log('flush failed', { topic: log.topic, partition: log.partition, dir: log.dir, error: String(err) }, 'error');
       }
     }
   }
@@ -239,11 +273,41 @@ export class LogManager {
     if (errors.length > 0) throw new AggregateError(errors, 'closing partition logs failed');
   }
 
-  #leastLoadedDir(): string {
-    const counts = new Map<string, number>(this.#opts.logDirs.map((d) => [d, 0]));
-    for (const e of this.#logs.values()) counts.set(e.logDir, (counts.get(e.logDir) ?? 0) + 1);
-    let best = this.#opts.logDirs[0];
-    for (const [d, n] of counts) if (n < (counts.get(best) ?? 0)) best = d;
+  /** The online log dir holding the fewest partitions (the first on ties), or null if all are offline. */
+  #leastLoadedDir(): string | null {
+    const online = this.#opts.logDirs.filter((d) => this.#healthOf(d).online);
+    const counts = new Map<string, number>(online.map((d) => [d, 0]));
+    for (const e of this.#logs.values()) if (counts.has(e.logDir)) counts.set(e.logDir, (counts.get(e.logDir) ?? 0) + 1);
+    let best: string | null = null;
+    for (const [d, n] of counts) if (best === null || n < (counts.get(best) ?? 0)) best = d;
     return best;
   }
+
+  #healthOf(logDir: string): LogDirHealth {
+    const h = this.#health.get(logDir);
+    if (h === undefined) throw new RangeError(`${logDir} is not one of the log dirs`);
+    return h;
+  }
+
+  #logOffline(health: LogDirHealth, f: LogDirFailure): void {
+    const partitions = [...this.#logs.values()].filter((e) => e.logDir === health.path).map((e) => `${e.log.topic}-${e.log.partition}`);
+    this.#log(
+      'log directory offline: its partitions answer KAFKA_STORAGE_ERROR until restart',
+      { logDir: health.path, fault: f.fault, partition: f.partition, error: f.error instanceof Error ? f.error.message : String(f.error), cause: causeMessage(f.error), partitions },
+      'error',
+    );
+  }
+}
+
+/** `error` when the failure took (or found) its log dir offline, else `warn`. */
+function failureLevel(err: unknown): 'warn' | 'error' {
+  const fault = classifyStorageFault(err);
+  return fault !== null && fault !== 'no-space' ? 'error' : 'warn';
+}
+
+/** The message of the innermost cause (the errno and path of the failed call). */
+function causeMessage(err: unknown): string | null {
+  let e = err;
+  for (let depth = 0; depth < 8 && e instanceof Error && e.cause !== undefined; depth++) e = e.cause;
+  return e !== err && e instanceof Error ? e.message : null;
 }

@@ -17,6 +17,12 @@
  * every mutation. In single-node mode the high watermark follows the log end
  * offset on append; replication will drive it through setHighWatermark.
  *
+ * The log is split along its seams: opening and recovery (log-open.ts), the
+ * append planner (append-planner.ts), reads and timestamp lookups
+ * (log-reads.ts), retention and truncation (log-truncation.ts), all working
+ * on one LogState (log-state.ts). This class owns the mutation queue that
+ * serializes them, and the flush policy.
+ *
  * Ordering: every mutation (append, roll, flush, retention, DeleteRecords,
  * truncate, close) runs through one promise queue, so they apply in call
  * order and never interleave; reads bypass the queue and see a consistent
@@ -38,132 +44,42 @@
  * fdatasynced when they stop being active.
  */
 import { join } from 'node:path';
+import { encodeControlRecordBatch, ErrorCode } from '@samsa/protocol';
 import {
-  ErrorCode,
-  encodeControlRecordBatch,
-  peekControlRecord,
-  RECORD_BATCH_HEADER_SIZE,
-  RecordBatchHeader,
-  setBaseOffset,
-  setLogAppendTime,
-  setPartitionLeaderEpoch,
-} from '@samsa/protocol';
+  duplicateResult,
+  planAppendRun,
+  type AppendOrigin,
+  type AppendResult,
+  type PendingAppend,
+  type PlannedAppend,
+  type TxnMarker,
+} from './append-planner.js';
 import { systemClock, type Clock } from './clock.js';
 import { OffsetOutOfRangeError, StorageError } from './errors.js';
 import { nodeFs, type Fs } from './fs.js';
 import { assert } from './invariant.js';
-import { hasDeletePolicy, maxSegmentMs, type LogConfig } from './log-config.js';
-import { completeInterruptedSwaps } from './compaction/segment-swap.js';
-import { segmentsToRecover } from './recovery.js';
+import { classifyStorageFault, LogDirHealth } from './log-dir-health.js';
+import { maxSegmentMs, type LogConfig } from './log-config.js';
+import { CLEAN_SHUTDOWN_FILE, openLogState, type OpenInfo } from './log-open.js';
+import { offsetForTimestamp, offsetOfMaxTimestamp, readLog, type ReadResult } from './log-reads.js';
 import {
-  batchProducerInfo,
-  listProducerSnapshots,
-  ProducerStateManager,
-  producerSnapshotFileName,
-  type ProducerAppendSession,
-  type ProducerBatch,
-  type BatchProducerInfo,
-} from './producer-state.js';
-import { planRetention } from './retention.js';
-import { TxnIndex, txnIndexPath, type AbortedTxn } from './txn-index.js';
-import { LogSegment, parseSegmentFileName, segmentFilePath, type AppendBatchInfo } from './segment.js';
+  activeSegment,
+  checkInvariants,
+  logEndOffset,
+  rollSegment,
+  writeLogStartOffset,
+  writeProducerSnapshot,
+  type LogState,
+} from './log-state.js';
+import { applyRetention, truncateLog } from './log-truncation.js';
+import type { ProducerAppendSession, ProducerStateManager } from './producer-state.js';
+import type { AppendBatchInfo, LogSegment } from './segment.js';
+import { TxnIndex, type AbortedTxn } from './txn-index.js';
 
-/** Name of the clean-shutdown marker in a partition directory. */
-export const CLEAN_SHUTDOWN_FILE = '.samsa_cleanshutdown';
-/** Name of the log-start-offset checkpoint in a partition directory. */
-export const LOG_START_OFFSET_FILE = 'log-start-offset';
-
-/** Result of {@link PartitionLog.append}. */
-export interface AppendResult {
-  /** Offset assigned to the first record. */
-  baseOffset: number;
-  lastOffset: number;
-  /** The timestamp stamped on the batches, or -1 unless message.timestamp.type=LogAppendTime. */
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  recordCount: number;
-  maxTimestamp: number;
-  /**
-   * True when the batch repeated one an idempotent producer had already
-   * written: nothing was written and the offsets are the original ones.
-   */
-  duplicate: boolean;
-}
-
-/**
- * Who writes: a client's Produce (producer checks apply, control batches are
- * refused) or a coordinator: transaction markers (control batches) and the
- * group coordinator's transactional offset commits (checked by epoch only,
- * as they carry no sequence numbers).
- */
-export type AppendOrigin = 'client' | 'coordinator';
-
-/** A transaction marker to write with {@link PartitionLog.appendMarker}. */
-export interface TxnMarker {
-  producerId: number;
-  producerEpoch: number;
-  coordinatorEpoch: number;
-  /** true = ABORT, false = COMMIT. */
-  aborted: boolean;
-  timestampMs: number;
-}
-
-/** An append waiting in the queue. */
-interface PendingAppend {
-  buf: Buffer;
-  leaderEpoch: number;
-  origin: AppendOrigin;
-  resolve: (r: AppendResult) => void;
-  reject: (err: unknown) => void;
-}
-
-/** The shape of an append, read from its headers before any check. */
-interface MeasuredAppend {
-  /** Offsets the append takes (sum of lastOffsetDelta + 1). */
-  offsetCount: number;
-  maxTimestamp: number;
-  /** The one batch with a producer id, if any (position in the buffer). */
-  producerBatchPosition: number;
-}
-
-/** An append whose batches are stamped with offsets, not yet written. */
-interface PreparedAppend {
-  firstOffset: number;
-  lastOffset: number;
-  infos: AppendBatchInfo[];
-  maxTimestamp: number;
-  recordCount: number;
-  /** Set when the append repeats a batch already in the log: nothing is written. */
-  duplicateOf: ProducerBatch | null;
-}
-
-/** How many producer-state snapshots a partition keeps (recovery needs the latest one at or below the log end). */
-const PRODUCER_SNAPSHOTS_KEPT = 2;
-
-/** Bounds of one coalesced write (IOV_MAX, and latency of the first append in it). */
-const MAX_APPENDS_PER_WRITE = 1024;
-const MAX_BYTES_PER_WRITE = 1 * 1024 * 1024;
-
-/** Result of {@link PartitionLog.read}. */
-export interface ReadResult {
-  /** Zero or more whole batches; the first is whole even if larger than maxBytes (KIP-74). */
-  buffers: Buffer[];
-  bytes: number;
-  highWatermark: number;
-  logStartOffset: number;
-  logEndOffset: number;
-}
-
-/** What happened when the log was opened. */
-export interface OpenInfo {
-  cleanShutdown: boolean;
-  /** Segments scanned in full (recovered or index rebuilt). */
-  rebuiltSegments: number;
-  /** Bytes cut from segments by recovery. */
-  truncatedBytes: number;
-  /** Segments deleted because an earlier segment had to be truncated. */
-  deletedSegments: number;
-}
+export { CLEAN_SHUTDOWN_FILE, partitionDirName, parsePartitionDirName, type OpenInfo } from './log-open.js';
+export { LOG_START_OFFSET_FILE } from './log-state.js';
+export type { AppendOrigin, AppendResult, TxnMarker } from './append-planner.js';
+export type { ReadResult } from './log-reads.js';
 
 /** Options of {@link PartitionLog.open}. */
 export interface PartitionLogOptions {
@@ -176,21 +92,12 @@ export interface PartitionLogOptions {
   clock?: Clock;
   /** Single-node default true: the high watermark moves to the log end offset on every append. */
   highWatermarkFollowsLogEnd?: boolean;
-}
-
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-
-/** Partition directory name `<topic>-<partition>`. */
-export function partitionDirName(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
-}
-
-/** Parses `<topic>-<partition>` (partition after the last '-'), or null. */
-export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
-  const m = /^(.+)-(\d+)$/.exec(name);
-  if (m === null || !TOPIC_NAME.test(m[1]) || m[1] === '.' || m[1] === '..') return null;
-  const partition = Number(m[2]);
-  return Number.isSafeInteger(partition) && partition <= 0x7fffffff ? { topic: m[1], partition } : null;
+  /**
+   * The health of the log directory `dir`, shared by all its partitions
+   * (LogManager passes one per log.dirs entry). Default: one of this log's
+   * own, so a failed fsync still takes this log offline.
+   */
+  logDirHealth?: LogDirHealth;
 }
 
 /** The log of one partition. */
@@ -201,12 +108,8 @@ export class PartitionLog {
   readonly dir: string;
   /** What open() found. */
   readonly openInfo: OpenInfo;
-  #fs: Fs;
-  #clock: Clock;
-  #config: LogConfig;
-  #segments: readonly LogSegment[];
-  #logStartOffset: number;
-  #highWatermark: number;
+  #s: LogState;
+  #health: LogDirHealth;
   #hwFollowsLeo: boolean;
   #queue: Promise<unknown> = Promise.resolve();
   /** The appends of the last queue entry, while more may join it (see append). */
@@ -214,148 +117,84 @@ export class PartitionLog {
   #unflushedMessages = 0;
   #lastFlushMs: number;
   #closed = false;
-  #producers: ProducerStateManager;
-  #txnIndex: TxnIndex;
 
-  private constructor(
-    o: Required<Omit<PartitionLogOptions, 'dir'>> & { partDir: string },
-    segments: LogSegment[],
-    logStartOffset: number,
-    producers: ProducerStateManager,
-    txnIndex: TxnIndex,
-    info: OpenInfo,
-  ) {
-    this.topic = o.topic;
-    this.partition = o.partition;
-    this.dir = o.partDir;
-    this.#fs = o.fs;
-    this.#clock = o.clock;
-    this.#config = o.config;
-    this.#segments = segments;
-    this.#logStartOffset = logStartOffset;
-    this.#highWatermark = segments[segments.length - 1].nextOffset;
-    this.#hwFollowsLeo = o.highWatermarkFollowsLogEnd;
-    this.#lastFlushMs = o.clock.nowMs();
-    this.#producers = producers;
-    this.#txnIndex = txnIndex;
+  private constructor(state: LogState, health: LogDirHealth, hwFollowsLeo: boolean, info: OpenInfo) {
+    this.topic = state.topic;
+    this.partition = state.partition;
+    this.dir = state.dir;
+    this.#s = state;
+    this.#health = health;
+    this.#hwFollowsLeo = hwFollowsLeo;
+    this.#lastFlushMs = state.clock.nowMs();
     this.openInfo = info;
-    this.#checkInvariants();
+    checkInvariants(state);
   }
 
   /**
    * Opens (creating if needed) the partition's log. Without a clean-shutdown
    * marker the active segment is validated and truncated at the first torn
    * or corrupt batch; any segment with missing or implausible index files is
-   * rebuilt (see recovery.ts for the full table).
+   * rebuilt (see log-open.ts and recovery.ts for the full table).
    */
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
-    const { topic, partition } = opts;
-    if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
-      throw new StorageError(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name ${JSON.stringify(topic)}`);
-    }
-    assert(Number.isSafeInteger(partition) && partition >= 0, () => `invalid partition ${partition}`);
-    const fs = opts.fs ?? nodeFs;
-    const clock = opts.clock ?? systemClock;
-    const config = opts.config;
-    const partDir = join(opts.dir, partitionDirName(topic, partition));
-    await fs.mkdir(partDir);
-    // A compaction swap interrupted by a crash is finished (or dropped) before anything looks at the segments.
-    await completeInterruptedSwaps(fs, partDir);
-    const names = await fs.readdir(partDir);
-    const clean = names.includes(CLEAN_SHUTDOWN_FILE);
-    const bases: number[] = [];
-    for (const name of names) {
-      const base = parseSegmentFileName(name);
-      if (base !== null) bases.push(base);
-      else if (name.endsWith('.tmp') || name.endsWith('.deleted')) await fs.unlink(join(partDir, name));
-    }
-    bases.sort((a, b) => a - b);
-    const baseSet = new Set(bases);
-    for (const name of names) {
-      // Index files whose .log is gone (deleted by retention right before a crash).
-      const m = /^(\d{20})\.(index|timeindex|txnindex)$/.exec(name);
-      if (m !== null && !baseSet.has(Number(m[1]))) await fs.unlink(join(partDir, name));
-    }
-    const checkpoint = await readLogStartOffset(fs, join(partDir, LOG_START_OFFSET_FILE));
-    const info: OpenInfo = { cleanShutdown: clean, rebuiltSegments: 0, truncatedBytes: 0, deletedSegments: 0 };
-    const indexCfg = { indexIntervalBytes: config.indexIntervalBytes, segmentIndexBytes: config.segmentIndexBytes };
-    const segments: LogSegment[] = [];
-    const mustRecover = segmentsToRecover(bases.length, clean);
-    for (let i = 0; i < bases.length; i++) {
-      const last = i === bases.length - 1;
-      const st = await fs.stat(segmentFilePath(partDir, bases[i], '.log'));
-      const r = await LogSegment.open(fs, partDir, bases[i], indexCfg, { recover: mustRecover(i), nowMs: clock.nowMs(), mtimeMs: st?.mtimeMs });
-      segments.push(r.segment);
-      if (r.rebuilt) info.rebuiltSegments++;
-      info.truncatedBytes += r.truncatedBytes;
-      const nextBase = last ? Number.POSITIVE_INFINITY : bases[i + 1];
-      if (!last && (r.truncatedBytes > 0 || r.segment.nextOffset > nextBase)) {
-        // A damaged older segment: the log must stay contiguous, so every
-        // later segment goes (Kafka does the same on recovery).
-        for (const later of bases.slice(i + 1)) {
-          await fs.unlink(segmentFilePath(partDir, later, '.log'));
-          await fs.unlink(segmentFilePath(partDir, later, '.index'));
-          await fs.unlink(segmentFilePath(partDir, later, '.timeindex'));
-          info.deletedSegments++;
-        }
-        break;
-      }
-    }
-    if (segments.length === 0) {
-      segments.push(await LogSegment.create(fs, partDir, Math.max(0, checkpoint ?? 0), indexCfg, clock.nowMs()));
-    }
-    const leo = segments[segments.length - 1].nextOffset;
-    const logStartOffset = Math.min(Math.max(checkpoint ?? 0, segments[0].baseOffset), leo);
-    if (checkpoint !== null && checkpoint > leo) {
-      // Recovery cut the log below the DeleteRecords point (data lost in a
-      // power failure): the start moves back to the end, durably, or the old
-      // value would come back once appends pass it.
-      await fs.writeFileAtomic(join(partDir, LOG_START_OFFSET_FILE), Buffer.from(`0\n${logStartOffset}\n`), { sync: true });
-    }
-    const txnIndex = await TxnIndex.load(fs, partDir, segments.map((seg) => seg.baseOffset));
-    const producers = await loadProducerState(fs, partDir, segments, txnIndex);
-    if (clean) {
-      await fs.unlink(join(partDir, CLEAN_SHUTDOWN_FILE));
-      await fs.fsyncDir(partDir);
-    }
-    return new PartitionLog(
-      { topic, partition, config, fs, clock, highWatermarkFollowsLogEnd: opts.highWatermarkFollowsLogEnd ?? true, partDir },
-      segments,
-      logStartOffset,
-      producers,
-      txnIndex,
-      info,
-    );
+    const health = opts.logDirHealth ?? new LogDirHealth(opts.dir);
+    health.ensureOnline(`${opts.topic}-${opts.partition}`);
+    const opened = openLogState({
+      logDir: opts.dir,
+      topic: opts.topic,
+      partition: opts.partition,
+      config: opts.config,
+      fs: opts.fs ?? nodeFs,
+      clock: opts.clock ?? systemClock,
+    });
+    const { state, info } = await opened.catch((err: unknown) => {
+      health.report(err, `${opts.topic}-${opts.partition}`);
+      throw err;
+    });
+    return new PartitionLog(state, health, opts.highWatermarkFollowsLogEnd ?? true, info);
+  }
+
+  /**
+   * False once a fault took this log's directory offline (log-dir-health.ts):
+   * every operation then fails with KAFKA_STORAGE_ERROR until restart.
+   */
+  get online(): boolean {
+    return this.#health.online;
+  }
+
+  /** The health of the log directory holding this log. */
+  get logDirHealth(): LogDirHealth {
+    return this.#health;
   }
 
   /** First offset that may be read. */
   get logStartOffset(): number {
-    return this.#logStartOffset;
+    return this.#s.logStartOffset;
   }
   /** Offset the next appended record gets. */
   get logEndOffset(): number {
-    return this.#active().nextOffset;
+    return logEndOffset(this.#s);
   }
   /** Offsets below this are committed (readable by consumers). */
   get highWatermark(): number {
-    return this.#highWatermark;
+    return this.#s.highWatermark;
   }
   /** Bytes in all segments. */
   get sizeInBytes(): number {
     let n = 0;
-    for (const s of this.#segments) n += s.size;
+    for (const s of this.#s.segments) n += s.size;
     return n;
   }
   get config(): LogConfig {
-    return this.#config;
+    return this.#s.config;
   }
   /** Number of segments. */
   get segmentCount(): number {
-    return this.#segments.length;
+    return this.#s.segments.length;
   }
   /** Base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
-    return this.#segments.map((s) => s.baseOffset);
+    return this.#s.segments.map((s) => s.baseOffset);
   }
 
   /**
@@ -364,18 +203,19 @@ export class PartitionLog {
    * if that is lower. read_committed consumers read up to here.
    */
   get lastStableOffset(): number {
-    const firstUnstable = this.#producers.firstUnstableOffset();
-    return firstUnstable >= 0 && firstUnstable < this.#highWatermark ? firstUnstable : this.#highWatermark;
+    const firstUnstable = this.#s.producers.firstUnstableOffset();
+    const hw = this.#s.highWatermark;
+    return firstUnstable >= 0 && firstUnstable < hw ? firstUnstable : hw;
   }
 
   /** Aborted transactions overlapping [fromOffset, upperBoundOffset), for read_committed fetches. */
   abortedTransactions(fromOffset: number, upperBoundOffset: number): AbortedTxn[] {
-    return this.#txnIndex.collect(fromOffset, upperBoundOffset);
+    return this.#s.txnIndex.collect(fromOffset, upperBoundOffset);
   }
 
   /** The idempotent/transactional producers of this partition (read-only view). */
   get producerState(): ProducerStateManager {
-    return this.#producers;
+    return this.#s.producers;
   }
 
   /**
@@ -383,19 +223,20 @@ export class PartitionLog {
    * (producer.id.expiration.ms) and no open transaction. Returns the count.
    */
   removeExpiredProducers(expirationMs: number): number {
-    return this.#producers.removeExpired(this.#clock.nowMs(), expirationMs);
+    return this.#s.producers.removeExpired(this.#s.clock.nowMs(), expirationMs);
   }
 
   /** Replaces the config; index sizes apply to segments created from now on. */
   updateConfig(c: LogConfig): void {
-    this.#config = c;
+    this.#s.config = c;
   }
 
   /** Sets the high watermark (replication); must stay within [logStartOffset, logEndOffset]. */
   setHighWatermark(offset: number): void {
-    assert(offset >= this.#logStartOffset && offset <= this.logEndOffset, () =>
-      `high watermark ${offset} outside [${this.#logStartOffset}, ${this.logEndOffset}]`);
-    this.#highWatermark = offset;
+    const s = this.#s;
+    assert(offset >= s.logStartOffset && offset <= logEndOffset(s), () =>
+      `high watermark ${offset} outside [${s.logStartOffset}, ${logEndOffset(s)}]`);
+    s.highWatermark = offset;
   }
 
   /**
@@ -457,73 +298,16 @@ export class PartitionLog {
    */
   async read(offset: number, maxBytes: number, opts?: { maxOffset?: number }): Promise<ReadResult> {
     this.#ensureOpen();
-    const maxOffset = opts?.maxOffset ?? Number.MAX_SAFE_INTEGER;
-    // A retention or truncation can delete the segment between choosing it
-    // and pinning it; then choose again (bounded: it can only happen once
-    // per concurrent mutation).
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const logStartOffset = this.#logStartOffset;
-      const logEndOffset = this.logEndOffset;
-      const highWatermark = this.#highWatermark;
-      if (offset < logStartOffset || offset > logEndOffset || !Number.isSafeInteger(offset)) {
-        throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, `${this.topic}-${this.partition}`);
-      }
-      const result: ReadResult = { buffers: [], bytes: 0, highWatermark, logStartOffset, logEndOffset };
-      if (offset === logEndOffset) return result;
-      const segs = this.#segments;
-      let retry = false;
-      for (let i = floorSegment(segs, offset); i < segs.length; i++) {
-        const seg = segs[i];
-        if (!seg.acquire()) {
-          retry = true;
-          break;
-        }
-        let r;
-        try {
-          r = await seg.read(offset, maxBytes, maxOffset);
-        } finally {
-          seg.release();
-        }
-        if (r.found) {
-          if (r.data.length > 0) {
-            result.buffers.push(r.data);
-            result.bytes = r.data.length;
-          }
-          return result;
-        }
-      }
-      if (!retry) return result;
-    }
-    throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `read of ${this.topic}-${this.partition} kept racing segment deletion`);
+    return readLog(this.#s, offset, maxBytes, opts?.maxOffset ?? Number.MAX_SAFE_INTEGER).catch(this.#failed);
   }
 
   /**
    * ListOffsets by timestamp: the first record at or after the log start
-   * offset whose timestamp >= `timestamp`, or null. Finds the batch through
-   * the time index and batch headers, then decodes that one batch to answer
-   * with the record's own offset and timestamp, as Kafka does.
+   * offset whose timestamp >= `timestamp`, or null (see log-reads.ts).
    */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     this.#ensureOpen();
-    const lso = this.#logStartOffset;
-    for (const seg of this.#segments) {
-      if (seg.maxTimestamp < timestamp || seg.nextOffset <= lso) continue;
-      if (!seg.acquire()) continue;
-      try {
-        let min = lso;
-        for (;;) {
-          const batch = await seg.findByTimestamp(timestamp, min);
-          if (batch === null) break;
-          const rec = await seg.firstRecordOffset(batch.baseOffset, (t, o) => t >= timestamp && o >= lso);
-          if (rec !== null) return rec;
-          // Only records below the log start offset matched: keep looking.
-          min = batch.lastOffset + 1;
-        }
-      } finally {
-        seg.release();
-      }
-    }
-    return null;
+    return offsetForTimestamp(this.#s, timestamp).catch(this.#failed);
   }
 
   /**
@@ -532,19 +316,7 @@ export class PartitionLog {
    */
   async offsetOfMaxTimestamp(): Promise<{ offset: number; timestamp: number } | null> {
     this.#ensureOpen();
-    let best: LogSegment | null = null;
-    for (const seg of this.#segments) {
-      if (seg.nextOffset <= this.#logStartOffset || seg.maxTimestamp < 0) continue;
-      if (best === null || seg.maxTimestamp > best.maxTimestamp) best = seg;
-    }
-    if (best === null || !best.acquire()) return null;
-    try {
-      const ts = best.maxTimestamp;
-      const rec = await best.firstRecordOffset(best.offsetOfMaxTimestamp, (t) => t === ts);
-      return rec ?? { offset: best.offsetOfMaxTimestamp, timestamp: ts };
-    } finally {
-      best.release();
-    }
+    return offsetOfMaxTimestamp(this.#s).catch(this.#failed);
   }
 
   /**
@@ -555,15 +327,16 @@ export class PartitionLog {
   deleteRecordsBefore(offset: number): Promise<number> {
     return this.#enqueue(async () => {
       this.#ensureOpen();
-      if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.#highWatermark) {
-        throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.#highWatermark, `DeleteRecords on ${this.topic}-${this.partition}`);
+      const s = this.#s;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > s.highWatermark) {
+        throw new OffsetOutOfRangeError(offset, s.logStartOffset, s.highWatermark, `DeleteRecords on ${this.topic}-${this.partition}`);
       }
-      if (offset <= this.#logStartOffset) return this.#logStartOffset;
-      this.#logStartOffset = offset;
-      await this.#writeLogStartOffset();
-      await this.#applyRetention(false);
-      this.#checkInvariants();
-      return this.#logStartOffset;
+      if (offset <= s.logStartOffset) return s.logStartOffset;
+      s.logStartOffset = offset;
+      await writeLogStartOffset(s.fs, s.dir, offset);
+      await applyRetention(s, false);
+      checkInvariants(s);
+      return s.logStartOffset;
     });
   }
 
@@ -573,17 +346,18 @@ export class PartitionLog {
    * it is expired too. Returns the number of segments deleted.
    */
   applyRetention(): Promise<number> {
-    return this.#enqueue(() => (this.#closed ? Promise.resolve(0) : this.#applyRetention(true)));
+    return this.#enqueue(() => (this.#closed || !this.#health.online ? Promise.resolve(0) : applyRetention(this.#s, true)));
   }
 
   /** Rolls the active segment if segment.ms has passed (by the clock). True if it rolled. */
   maybeRoll(): Promise<boolean> {
     return this.#enqueue(async () => {
       this.#ensureOpen();
-      const now = this.#clock.nowMs();
-      const c = this.#config;
-      if (!this.#active().shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: maxSegmentMs(c), appendBytes: 0, lastOffset: this.logEndOffset, maxTimestamp: now, nowMs: now })) return false;
-      await this.#roll();
+      const s = this.#s;
+      const now = s.clock.nowMs();
+      const c = s.config;
+      if (!activeSegment(s).shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: maxSegmentMs(c), appendBytes: 0, lastOffset: logEndOffset(s), maxTimestamp: now, nowMs: now })) return false;
+      await rollSegment(s);
       return true;
     });
   }
@@ -592,7 +366,7 @@ export class PartitionLog {
   roll(): Promise<void> {
     return this.#enqueue(async () => {
       this.#ensureOpen();
-      await this.#roll();
+      await rollSegment(this.#s);
     });
   }
 
@@ -606,43 +380,7 @@ export class PartitionLog {
     return this.#enqueue(async () => {
       this.#ensureOpen();
       assert(Number.isSafeInteger(offset) && offset >= 0, () => `truncateTo(${offset})`);
-      if (offset >= this.logEndOffset) return;
-      if (offset <= this.#logStartOffset || offset <= this.#segments[0].baseOffset) {
-        const old = this.#segments;
-        const seg = await LogSegment.create(this.#fs, this.dir, offset, this.#indexConfig(), this.#clock.nowMs());
-        this.#segments = [seg];
-        for (const s of old) {
-          if (s.baseOffset !== offset) await s.delete();
-          else await s.close();
-          await this.#fs.unlink(txnIndexPath(this.dir, s.baseOffset));
-        }
-        this.#logStartOffset = offset;
-        await this.#writeLogStartOffset();
-      } else {
-        let segs = this.#segments;
-        while (segs.length > 1 && segs[segs.length - 1].baseOffset >= offset) {
-          const victim = segs[segs.length - 1];
-          segs = segs.slice(0, -1);
-          this.#segments = segs;
-          await victim.delete();
-          await this.#fs.unlink(txnIndexPath(this.dir, victim.baseOffset));
-        }
-        await segs[segs.length - 1].truncateTo(offset);
-        if (this.#logStartOffset > this.logEndOffset) {
-          // The batch holding the old start straddled the cut: the start
-          // moves back to the new end (the checkpoint must follow, or a
-          // restart would resurrect the higher value).
-          this.#logStartOffset = this.logEndOffset;
-          await this.#writeLogStartOffset();
-        }
-      }
-      if (this.#highWatermark > this.logEndOffset) this.#highWatermark = this.logEndOffset;
-      if (this.#highWatermark < this.#logStartOffset) this.#highWatermark = this.#logStartOffset;
-      // Batches past the cut must not count as written: rebuild from the log.
-      await this.#txnIndex.truncateFrom(offset, this.#segments.map((seg) => seg.baseOffset));
-      this.#txnIndex.dropBelow(this.#segments[0].baseOffset);
-      this.#producers = await loadProducerState(this.#fs, this.dir, this.#segments, this.#txnIndex);
-      this.#checkInvariants();
+      await truncateLog(this.#s, offset);
     });
   }
 
@@ -651,27 +389,37 @@ export class PartitionLog {
     return this.#enqueue(async () => {
       this.#ensureOpen();
       await this.#flushData();
-      for (const s of this.#segments) await s.persistIndexes();
+      for (const s of this.#s.segments) await s.persistIndexes();
     });
   }
 
   /** Flushes if flush.ms has elapsed since the last flush (for LogManager's scheduler). */
   maybeFlush(): Promise<void> {
     return this.#enqueue(async () => {
-      if (this.#closed || this.#unflushedMessages === 0) return;
-      if (this.#clock.nowMs() - this.#lastFlushMs >= this.#config.flushMs) await this.#flushData();
+      // Never on an offline log: a failed fdatasync is not retried.
+      if (this.#closed || !this.#health.online || this.#unflushedMessages === 0) return;
+      if (this.#s.clock.nowMs() - this.#lastFlushMs >= this.#s.config.flushMs) await this.#flushData();
     });
   }
 
-  /** Flushes everything, closes the files and writes the clean-shutdown marker. */
+  /**
+   * Flushes everything, closes the files and writes the clean-shutdown
+   * marker. On an offline log it only closes the files: no fsync is retried
+   * and no marker written, so the next open runs recovery.
+   */
   close(): Promise<void> {
     return this.#enqueue(async () => {
       if (this.#closed) return;
       this.#closed = true;
-      for (const s of this.#segments) await s.seal();
-      for (const s of this.#segments) await s.close();
-      await this.#writeProducerSnapshot(this.logEndOffset);
-      await this.#fs.writeFileAtomic(join(this.dir, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0), { sync: true });
+      const s = this.#s;
+      if (!this.#health.online) {
+        for (const seg of s.segments) await seg.close().catch(() => undefined);
+        return;
+      }
+      for (const seg of s.segments) await seg.seal();
+      for (const seg of s.segments) await seg.close();
+      await writeProducerSnapshot(s, logEndOffset(s));
+      await s.fs.writeFileAtomic(join(this.dir, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0), { sync: true });
     });
   }
 
@@ -679,20 +427,19 @@ export class PartitionLog {
   delete(): Promise<void> {
     return this.#enqueue(async () => {
       this.#closed = true;
-      for (const s of this.#segments) await s.close();
-      await this.#fs.rmrf(this.dir);
+      for (const s of this.#s.segments) await s.close();
+      await this.#s.fs.rmrf(this.dir);
     });
   }
 
   /**
-   * Writes a group of queued appends in call order. Offsets are assigned
-   * append by append; consecutive appends that all fit the active segment
-   * (by the roll rule, applied as if the earlier ones were already written)
-   * go out as one gathered write, and are acknowledged, in order, only once
-   * that write (and so every earlier one) has completed. An append that
-   * needs a roll first waits for the pending write, so rolls stay on batch
-   * boundaries and see the real segment. A bad append fails alone; a failed
-   * write or flush fails the appends of that write only.
+   * Writes a group of queued appends in call order, one planned run at a
+   * time (append-planner.ts). Consecutive appends that all fit the active
+   * segment go out as one gathered write, and are acknowledged, in order,
+   * only once that write (and so every earlier one) has completed. An append
+   * that needs a roll first waits for the pending write, so rolls stay on
+   * batch boundaries and see the real segment. A bad append fails alone; a
+   * failed write or flush fails the appends of that write only.
    */
   async #appendGroup(items: PendingAppend[]): Promise<void> {
     if (this.#openGroup === items) this.#openGroup = null;
@@ -700,109 +447,32 @@ export class PartitionLog {
     try {
       while (i < items.length) {
         this.#ensureOpen();
-        const c = this.#config;
-        const now = this.#clock.nowMs();
-        const active = this.#active();
-        // Producer-state changes of this write, applied only once it is on file.
-        const producers = this.#producers.begin();
-        // In call order; an append that fails its checks is settled in its place too.
-        const run: Array<{ p: PendingAppend; prepared: PreparedAppend | null; err?: unknown }> = [];
-        let first: PreparedAppend | null = null;
-        let writes = 0;
-        let runBytes = 0;
-        let runMaxTimestamp = -1;
-        let next = this.logEndOffset;
-        while (i < items.length && writes < MAX_APPENDS_PER_WRITE) {
-          const p = items[i];
-          let measured: MeasuredAppend;
+        const s = this.#s;
+        const now = s.clock.nowMs();
+        const active = activeSegment(s);
+        const producers = s.producers.begin();
+        const plan = planAppendRun(items, i, { active, config: s.config, nowMs: now, logEndOffset: logEndOffset(s), producers });
+        if (plan.kind === 'roll') {
           try {
-            measured = this.#measure(p.buf, p.origin);
+            await rollSegment(s);
           } catch (err) {
-            run.push({ p, prepared: null, err });
+            this.#reportFault(err);
+            items[i].reject(err);
             i++;
-            continue;
           }
-          const lastOffset = next + measured.offsetCount - 1;
-          if (first !== null) {
-            const maxTs = Math.max(runMaxTimestamp, measured.maxTimestamp);
-            const pending = { bytes: runBytes, firstBatchTimestamp: first.infos[0].maxTimestamp };
-            const roll = active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: maxSegmentMs(c), appendBytes: p.buf.length, lastOffset, maxTimestamp: maxTs, nowMs: now, pending });
-            // Write what we have first; this append is decided again against the written segment.
-            if (roll || runBytes + p.buf.length > MAX_BYTES_PER_WRITE) break;
-          } else if (active.shouldRoll({ segmentBytes: c.segmentBytes, segmentMs: maxSegmentMs(c), appendBytes: p.buf.length, lastOffset, maxTimestamp: measured.maxTimestamp, nowMs: now })) {
-            if (run.length > 0) break; // settle the failed ones before rolling
-            try {
-              await this.#roll();
-            } catch (err) {
-              p.reject(err);
-              i++;
-            }
-            break; // start over on the new active segment (offsets are assigned again, unchanged)
-          }
-          let prepared: PreparedAppend;
-          try {
-            prepared = this.#prepare(p, next, now, measured, producers);
-          } catch (err) {
-            run.push({ p, prepared: null, err });
-            i++;
-            continue;
-          }
-          run.push({ p, prepared });
-          i++;
-          if (prepared.duplicateOf !== null) continue;
-          if (first === null) first = prepared;
-          writes++;
-          runBytes += p.buf.length;
-          if (prepared.maxTimestamp > runMaxTimestamp) runMaxTimestamp = prepared.maxTimestamp;
-          next = prepared.lastOffset + 1;
+          continue;
         }
-        if (run.length === 0) continue;
+        i = plan.nextIndex;
         let writeErr: unknown = null;
-        if (writes > 0) {
-          const firstOffset = this.logEndOffset;
+        if (plan.writes > 0) {
           try {
-            const parts: Array<{ buf: Buffer; batches: AppendBatchInfo[] }> = [];
-            for (const r of run) if (r.prepared !== null && r.prepared.duplicateOf === null) parts.push({ buf: r.p.buf, batches: r.prepared.infos });
-            await active.appendMany(parts, now);
-            const completed = producers.commit();
-            // Aborted ranges enter the in-memory index in the same tick as the
-            // LSO and high watermark move, so no read_committed fetch can see
-            // an aborted record without its AbortedTransactions entry.
-            const aborted: AbortedTxn[] = [];
-            for (const txn of completed) {
-              if (!txn.aborted) continue;
-              const firstUnstable = this.#producers.firstUnstableOffset();
-              const lastStableOffset = firstUnstable >= 0 ? firstUnstable : txn.lastOffset + 1;
-              const entry = { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset };
-              this.#txnIndex.remember(entry);
-              aborted.push(entry);
-            }
-            if (this.#hwFollowsLeo) this.#highWatermark = next;
-            for (const entry of aborted) await this.#txnIndex.persist(active.baseOffset, entry);
-            this.#checkInvariants();
-            this.#unflushedMessages += next - firstOffset;
-            if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();
+            await this.#writeRun(plan.run, active, plan.nextOffset, now, producers);
           } catch (err) {
+            this.#reportFault(err);
             writeErr = err;
           }
         }
-        const logAppendTimeMs = c.messageTimestampType === 'LogAppendTime' ? now : -1;
-        for (const { p, prepared, err } of run) {
-          if (prepared === null) p.reject(err);
-          else if (writeErr !== null) p.reject(writeErr);
-          else if (prepared.duplicateOf !== null) p.resolve(duplicateResult(prepared.duplicateOf, this.#logStartOffset));
-          else {
-            p.resolve({
-              baseOffset: prepared.firstOffset,
-              lastOffset: prepared.lastOffset,
-              logAppendTimeMs,
-              logStartOffset: this.#logStartOffset,
-              recordCount: prepared.recordCount,
-              maxTimestamp: prepared.maxTimestamp,
-              duplicate: false,
-            });
-          }
-        }
+        this.#settle(plan.run, writeErr, s.config.messageTimestampType === 'LogAppendTime' ? now : -1);
       }
     } catch (err) {
       for (; i < items.length; i++) items[i].reject(err);
@@ -810,186 +480,93 @@ export class PartitionLog {
   }
 
   /**
-   * Walks one append's batch headers without changing anything: the offsets
-   * it takes and its max timestamp (to decide a roll before any check), and
-   * the batch carrying a producer id. Throws (failing only this append) on a
-   * malformed or oversized batch, or more than one batch with a producer id.
+   * Writes the prepared appends of one run to the active segment, then makes
+   * their producer-state changes, aborted transactions and high watermark
+   * visible, and flushes if flush.messages or flush.ms says so.
    */
-  #measure(buf: Buffer, origin: AppendOrigin): MeasuredAppend {
-    assert(buf.length >= RECORD_BATCH_HEADER_SIZE, 'append of less than one batch header');
-    const c = this.#config;
-    let offsetCount = 0;
-    let maxTimestamp = -1;
-    let producerBatchPosition = -1;
-    for (let pos = 0; pos < buf.length; ) {
-      assert(pos + RECORD_BATCH_HEADER_SIZE <= buf.length, 'truncated batch header in append');
-      const h = new RecordBatchHeader(buf, pos);
-      const size = h.totalSize;
-      assert(h.magic === 2 && size >= RECORD_BATCH_HEADER_SIZE && pos + size <= buf.length, () => `malformed batch at ${pos} in append`);
-      if (size > c.maxMessageBytes) {
-        throw new StorageError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${size} bytes exceeds max.message.bytes ${c.maxMessageBytes}`);
+  async #writeRun(run: readonly PlannedAppend[], active: LogSegment, nextOffset: number, now: number, producers: ProducerAppendSession): Promise<void> {
+    const s = this.#s;
+    const c = s.config;
+    const firstOffset = logEndOffset(s);
+    const parts: Array<{ buf: Buffer; batches: AppendBatchInfo[] }> = [];
+    for (const r of run) if (r.prepared !== null && r.prepared.duplicateOf === null) parts.push({ buf: r.p.buf, batches: r.prepared.infos });
+    await active.appendMany(parts, now);
+    // From here the batches are in the segment and cannot be taken back: a
+    // failure before their ack takes the log dir offline, even ENOSPC.
+    try {
+      const completed = producers.commit();
+      // Aborted ranges enter the in-memory index in the same tick as the
+      // LSO and high watermark move, so no read_committed fetch can see
+      // an aborted record without its AbortedTransactions entry.
+      const aborted: AbortedTxn[] = [];
+      for (const txn of completed) {
+        if (!txn.aborted) continue;
+        const firstUnstable = s.producers.firstUnstableOffset();
+        const lastStableOffset = firstUnstable >= 0 ? firstUnstable : txn.lastOffset + 1;
+        const entry = { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset };
+        s.txnIndex.remember(entry);
+        aborted.push(entry);
       }
-      const delta = h.lastOffsetDelta;
-      assert(delta >= 0, 'negative lastOffsetDelta in append');
-      if (h.isControl && origin !== 'coordinator') throw new StorageError(ErrorCode.INVALID_RECORD, 'Clients may not write control batches');
-      if (h.producerId >= 0) {
-        if (producerBatchPosition >= 0) {
-          throw new StorageError(ErrorCode.INVALID_RECORD, 'An append may hold at most one batch with a producer id');
-        }
-        producerBatchPosition = pos;
-      }
-      if (h.maxTimestamp > maxTimestamp) maxTimestamp = h.maxTimestamp;
-      offsetCount += delta + 1;
-      pos += size;
+      if (this.#hwFollowsLeo) s.highWatermark = nextOffset;
+      for (const entry of aborted) await s.txnIndex.persist(active.baseOffset, entry);
+      checkInvariants(s);
+      this.#unflushedMessages += nextOffset - firstOffset;
+      if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();
+    } catch (err) {
+      if (classifyStorageFault(err) !== 'no-space') throw err;
+      throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.topic}-${this.partition}: out of space after the batches were written`, { cause: err, fault: 'io-failed' });
     }
-    return { offsetCount, maxTimestamp, producerBatchPosition };
   }
 
-  /**
-   * Checks the append's producer batch against the producer state (a
-   * duplicate comes back as such, untouched), then stamps the batches for
-   * offsets from `firstOffset` (baseOffset, leader epoch, LogAppendTime) and
-   * records the producer batch in `producers`. Throws (failing only this
-   * append) when the producer checks refuse the batch.
-   */
-  #prepare(p: PendingAppend, firstOffset: number, now: number, measured: MeasuredAppend, producers: ProducerAppendSession): PreparedAppend {
-    const { buf, leaderEpoch } = p;
-    let producer: BatchProducerInfo | null = null;
-    let marker: { aborted: boolean; coordinatorEpoch: number } | null = null;
-    if (measured.producerBatchPosition >= 0) {
-      const at = measured.producerBatchPosition;
-      const h = new RecordBatchHeader(buf, at);
-      producer = batchProducerInfo(h.attributes, h.producerId, h.producerEpoch, h.baseSequence, h.lastOffsetDelta);
-      if (producer.isControl) {
-        const control = peekControlRecord(buf, at, at + h.totalSize);
-        if (control.type !== 'ABORT' && control.type !== 'COMMIT') throw new StorageError(ErrorCode.INVALID_RECORD, `Control record type ${control.type} is not a transaction marker`);
-        marker = { aborted: control.type === 'ABORT', coordinatorEpoch: control.coordinatorEpoch };
-        producers.checkMarker(producer, marker.coordinatorEpoch);
-      } else if (p.origin === 'coordinator') {
-        // The group coordinator's transactional offset commits: no sequence numbers, epoch checked only.
-        producers.checkCoordinatorWrite(producer);
-      } else {
-        const check = producers.check(producer);
-        if (check.kind === 'duplicate') {
-          return { firstOffset: check.batch.firstOffset, lastOffset: check.batch.lastOffset, infos: [], maxTimestamp: check.batch.maxTimestamp, recordCount: 0, duplicateOf: check.batch };
-        }
+  /** Resolves or rejects every append of a run, in call order. */
+  #settle(run: readonly PlannedAppend[], writeErr: unknown, logAppendTimeMs: number): void {
+    const logStartOffset = this.#s.logStartOffset;
+    for (const { p, prepared, err } of run) {
+      if (prepared === null) p.reject(err);
+      else if (writeErr !== null) p.reject(writeErr);
+      else if (prepared.duplicateOf !== null) p.resolve(duplicateResult(prepared.duplicateOf, logStartOffset));
+      else {
+        p.resolve({
+          baseOffset: prepared.firstOffset,
+          lastOffset: prepared.lastOffset,
+          logAppendTimeMs,
+          logStartOffset,
+          recordCount: prepared.recordCount,
+          maxTimestamp: prepared.maxTimestamp,
+          duplicate: false,
+        });
       }
     }
-    const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime';
-    const infos: AppendBatchInfo[] = [];
-    let next = firstOffset;
-    let maxTimestamp = -1;
-    let recordCount = 0;
-    for (let pos = 0; pos < buf.length; ) {
-      const h = new RecordBatchHeader(buf, pos);
-      const size = h.totalSize;
-      const delta = h.lastOffsetDelta;
-      setBaseOffset(buf, pos, next);
-      setPartitionLeaderEpoch(buf, pos, leaderEpoch);
-      if (logAppendTime) setLogAppendTime(buf, pos, now);
-      const ts = h.maxTimestamp;
-      infos.push({ position: pos, size, lastOffset: next + delta, maxTimestamp: ts });
-      if (ts > maxTimestamp) maxTimestamp = ts;
-      recordCount += h.recordCount;
-      if (producer !== null && pos === measured.producerBatchPosition) {
-        if (marker !== null) producers.recordMarker(producer, next, marker, now);
-        else producers.record(producer, next, next + delta, ts, now);
-      }
-      next += delta + 1;
-      pos += size;
-    }
-    return { firstOffset, lastOffset: next - 1, infos, maxTimestamp, recordCount, duplicateOf: null };
-  }
-
-  /** Seals the active segment and starts a new one at the log end offset. */
-  async #roll(): Promise<LogSegment> {
-    const active = this.#active();
-    if (active.size === 0) return active;
-    await active.seal();
-    // The state after every batch of the sealed segment: an unclean restart
-    // replays only the new active segment on top of it.
-    await this.#writeProducerSnapshot(active.nextOffset);
-    const seg = await LogSegment.create(this.#fs, this.dir, active.nextOffset, this.#indexConfig(), this.#clock.nowMs());
-    // The new file's directory entry must be durable before data in it is
-    // acknowledged as flushed (flush.messages=1 promises survival of power loss).
-    await this.#fs.fsyncDir(this.dir);
-    this.#segments = [...this.#segments, seg];
-    return seg;
-  }
-
-  async #applyRetention(timeAndSize: boolean): Promise<number> {
-    const c = this.#config;
-    const plan = planRetention(
-      this.#segments.map((s) => ({ baseOffset: s.baseOffset, size: s.size, largestTimestamp: s.largestTimestamp })),
-      {
-        nowMs: this.#clock.nowMs(),
-        retentionMs: c.retentionMs,
-        retentionBytes: c.retentionBytes,
-        deletePolicy: timeAndSize && hasDeletePolicy(c),
-        logStartOffset: this.#logStartOffset,
-        highWatermark: this.#highWatermark,
-        logEndOffset: this.logEndOffset,
-      },
-    );
-    if (plan.count === 0) return 0;
-    if (plan.rollActive) await this.#roll();
-    const victims = this.#segments.slice(0, plan.count);
-    this.#segments = this.#segments.slice(plan.count);
-    const newStart = this.#segments[0].baseOffset;
-    if (newStart > this.#logStartOffset) this.#logStartOffset = newStart;
-    // Unlink after the in-memory switch: readers that pinned a victim
-    // finish on the open fd; new readers never see it.
-    for (const v of victims) {
-      await v.delete();
-      await this.#fs.unlink(txnIndexPath(this.dir, v.baseOffset));
-    }
-    this.#txnIndex.dropBelow(newStart);
-    this.#checkInvariants();
-    return victims.length;
   }
 
   async #flushData(): Promise<void> {
-    for (const s of this.#segments) if (s.unflushed) await s.flush();
+    for (const s of this.#s.segments) if (s.unflushed) await s.flush();
     this.#unflushedMessages = 0;
-    this.#lastFlushMs = this.#clock.nowMs();
-  }
-
-  /** Writes the producer state as of `offset` (the log end) and drops all but the newest snapshots. */
-  async #writeProducerSnapshot(offset: number): Promise<void> {
-    await this.#fs.writeFileAtomic(join(this.dir, producerSnapshotFileName(offset)), this.#producers.encodeSnapshot(), { sync: true });
-    const all = await listProducerSnapshots(this.#fs, this.dir);
-    for (const s of all.slice(0, Math.max(0, all.length - PRODUCER_SNAPSHOTS_KEPT))) await this.#fs.unlink(s.path);
-  }
-
-  async #writeLogStartOffset(): Promise<void> {
-    await this.#fs.writeFileAtomic(join(this.dir, LOG_START_OFFSET_FILE), Buffer.from(`0\n${this.#logStartOffset}\n`), { sync: true });
-  }
-
-  #indexConfig(): { indexIntervalBytes: number; segmentIndexBytes: number } {
-    return { indexIntervalBytes: this.#config.indexIntervalBytes, segmentIndexBytes: this.#config.segmentIndexBytes };
-  }
-
-  #active(): LogSegment {
-    return this.#segments[this.#segments.length - 1];
+    this.#lastFlushMs = this.#s.clock.nowMs();
   }
 
   #ensureOpen(): void {
     if (this.#closed) throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.topic}-${this.partition} is closed`);
+    this.#health.ensureOnline(`${this.topic}-${this.partition}`);
   }
+
+  /** Hands an error to the log dir's health, which takes the dir offline if the fault calls for it. */
+  #reportFault(err: unknown): void {
+    this.#health.report(err, `${this.topic}-${this.partition}`);
+  }
+
+  /** For promise chains: reports the error (see #reportFault) and rethrows it. */
+  #failed = (err: unknown): never => {
+    this.#reportFault(err);
+    throw err;
+  };
 
   #enqueue<T>(fn: () => Promise<T>): Promise<T> {
     // Appends called after this operation must not join a group queued before it.
     this.#openGroup = null;
-    const run = this.#queue.then(fn);
+    const run = this.#queue.then(fn).catch(this.#failed);
     this.#queue = run.catch(() => undefined);
     return run;
-  }
-
-  #checkInvariants(): void {
-    const leo = this.logEndOffset;
-    assert(this.#logStartOffset <= this.#highWatermark && this.#highWatermark <= leo, () =>
-      `offsets out of order: logStartOffset ${this.#logStartOffset}, highWatermark ${this.#highWatermark}, logEndOffset ${leo}`);
-    assert(this.#segments.length > 0, 'a log always has an active segment');
   }
 
   // --- log compaction (compaction/): the cleaner reads sealed segments and swaps cleaned ones in ---
@@ -1001,7 +578,7 @@ export class PartitionLog {
    * each read with acquire/release as {@link read} does.
    */
   segmentsForCleaning(): readonly LogSegment[] {
-    return this.#segments;
+    return this.#s.segments;
   }
 
   /**
@@ -1019,106 +596,20 @@ export class PartitionLog {
   replaceSegments(sources: readonly LogSegment[], install: () => Promise<LogSegment>): Promise<boolean> {
     return this.#enqueue(async () => {
       if (this.#closed || sources.length === 0) return false;
-      const segs = this.#segments;
+      const s = this.#s;
+      const segs = s.segments;
       const at = segs.indexOf(sources[0]);
       // A truncation into a sealed segment makes it the active one, so "not last" also means "unchanged".
-      if (at < 0 || at + sources.length >= segs.length || sources.some((s, k) => segs[at + k] !== s)) return false;
+      if (at < 0 || at + sources.length >= segs.length || sources.some((src, k) => segs[at + k] !== src)) return false;
       const seg = await install();
       assert(seg.baseOffset === sources[0].baseOffset && seg.nextOffset <= segs[at + sources.length].baseOffset, () =>
         `cleaned segment [${seg.baseOffset}, ${seg.nextOffset}) does not fit where [${sources[0].baseOffset}, ${segs[at + sources.length].baseOffset}) was`);
-      this.#segments = [...segs.slice(0, at), seg, ...segs.slice(at + sources.length)];
+      s.segments = [...segs.slice(0, at), seg, ...segs.slice(at + sources.length)];
       // close(), not delete(): the first source's paths now name the cleaned files.
-      for (const s of sources) await s.close();
-      this.#txnIndex = await TxnIndex.load(this.#fs, this.dir, this.#segments.map((s) => s.baseOffset));
-      this.#checkInvariants();
+      for (const src of sources) await src.close();
+      s.txnIndex = await TxnIndex.load(s.fs, this.dir, s.segments.map((x) => x.baseOffset));
+      checkInvariants(s);
       return true;
     });
   }
-}
-
-/** What an append that repeats `batch` resolves with. */
-function duplicateResult(batch: ProducerBatch, logStartOffset: number): AppendResult {
-  return {
-    baseOffset: batch.firstOffset,
-    lastOffset: batch.lastOffset,
-    logAppendTimeMs: -1,
-    logStartOffset,
-    recordCount: batch.lastOffset - batch.firstOffset + 1,
-    maxTimestamp: batch.maxTimestamp,
-    duplicate: true,
-  };
-}
-
-/**
- * Rebuilds a partition's producer state: the newest readable snapshot at or
- * below the log end offset, then every batch after it replayed from the
- * segments. Snapshots above the log end (left by a truncation or a recovery
- * that cut the tail) and unreadable ones are deleted. Without any snapshot the
- * whole log is replayed.
- */
-async function loadProducerState(fs: Fs, dir: string, segments: readonly LogSegment[], txnIndex: TxnIndex): Promise<ProducerStateManager> {
-  const state = new ProducerStateManager();
-  const logEndOffset = segments[segments.length - 1].nextOffset;
-  let from = 0;
-  const snapshots = await listProducerSnapshots(fs, dir);
-  for (let k = snapshots.length - 1; k >= 0; k--) {
-    const snap = snapshots[k];
-    if (snap.offset <= logEndOffset) {
-      const data = await fs.readFile(snap.path);
-      if (data !== null && state.loadSnapshot(data)) {
-        from = snap.offset;
-        break;
-      }
-    }
-    await fs.unlink(snap.path);
-  }
-  // Aborted-transaction entries from the replay point on are rebuilt by the replay.
-  await txnIndex.truncateFrom(from, segments.map((seg) => seg.baseOffset));
-  for (const seg of segments) {
-    if (seg.nextOffset <= from) continue;
-    const aborted: AbortedTxn[] = [];
-    await seg.scanHeaders(from, (b) => {
-      if (b.producerId < 0) return;
-      const info = batchProducerInfo(b.attributes, b.producerId, b.producerEpoch, b.baseSequence, b.lastOffset - b.baseOffset);
-      if (b.control === undefined) {
-        state.replay(info, b.baseOffset, b.lastOffset, b.maxTimestamp);
-        return;
-      }
-      if (b.control === null || (b.control.type !== 'ABORT' && b.control.type !== 'COMMIT')) return;
-      const done = state.replayMarker(info, b.baseOffset, { aborted: b.control.type === 'ABORT', coordinatorEpoch: b.control.coordinatorEpoch }, b.maxTimestamp);
-      if (done?.aborted) {
-        const firstUnstable = state.firstUnstableOffset();
-        aborted.push({ producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: firstUnstable >= 0 ? firstUnstable : done.lastOffset + 1 });
-      }
-    });
-    for (const e of aborted) await txnIndex.append(seg.baseOffset, e);
-  }
-  return state;
-}
-
-/** Index of the last segment with baseOffset <= offset (0 if none). */
-function floorSegment(segs: readonly LogSegment[], offset: number): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let found = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (segs[mid].baseOffset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
-}
-
-async function readLogStartOffset(fs: Fs, path: string): Promise<number | null> {
-  const data = await fs.readFile(path);
-  if (data === null) return null;
-  const lines = data.toString('utf8').split('\n');
-  const n = Number(lines[1]);
-  // A malformed checkpoint is ignored (the first segment's base offset is a
-  // safe lower bound); only a well-formed version-0 file counts.
-  return lines[0] === '0' && Number.isSafeInteger(n) && n >= 0 ? n : null;
 }

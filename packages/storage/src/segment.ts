@@ -94,6 +94,8 @@ export class LogSegment {
   #offsetIndex: OffsetIndex;
   #timeIndex: TimeIndex;
   #unflushed = false;
+  /** The first failed fdatasync, rethrown by every later flush. */
+  #syncFailure: StorageError | null = null;
   #readers = 0;
   #onIdle: (() => void) | null = null;
   #closed = false;
@@ -183,7 +185,8 @@ export class LogSegment {
   }
   /** True when data was written since the last datasync. */
   get unflushed(): boolean {
-    return this.#unflushed;
+    // A failed fdatasync counts as unflushed for good: the flush rethrows it.
+    return this.#unflushed || this.#syncFailure !== null;
   }
   get offsetIndex(): OffsetIndex {
     return this.#offsetIndex;
@@ -258,7 +261,14 @@ export class LogSegment {
         }
       }
     } catch (err) {
-      await this.#file.truncate(at).catch(() => undefined);
+      // Cut what a short write left past `size` (ENOSPC mid-batch): reads never
+      // look there, but a clean restart takes the file length as the end. If
+      // even that fails the log can no longer vouch for the file.
+      try {
+        await this.#file.truncate(at);
+      } catch (cutErr) {
+        throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `write to ${this.logPath} failed and its partial bytes could not be cut`, { cause: cutErr, fault: 'io-failed' });
+      }
       throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `write to ${this.logPath} failed`, { cause: err });
     }
     if (at === 0) this.#firstBatchTimestamp = parts[0].batches[0].maxTimestamp;
@@ -373,15 +383,21 @@ export class LogSegment {
     await this.flush();
   }
 
-  /** fdatasync of the .log file if anything was written since the last one. */
+  /**
+   * fdatasync of the .log file if anything was written since the last one.
+   * A failed fdatasync is never retried: the kernel may have dropped the
+   * dirty pages it could not write, so a later call could succeed with the
+   * data gone ("fsyncgate"). Every later flush throws the first failure.
+   */
   async flush(): Promise<void> {
+    if (this.#syncFailure !== null) throw this.#syncFailure;
     if (!this.#unflushed || this.#closed) return;
     this.#unflushed = false;
     try {
       await this.#file.datasync();
     } catch (err) {
-      this.#unflushed = true;
-      throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `fdatasync of ${this.logPath} failed`, { cause: err });
+      this.#syncFailure = new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `fdatasync of ${this.logPath} failed`, { cause: err, fault: 'sync-failed' });
+      throw this.#syncFailure;
     }
   }
 

@@ -7,8 +7,14 @@
  * - crash('power'): additionally cuts every file opened through `open` back
  *   to its size at the last datasync (writes since then were only in the
  *   page cache and are lost). Truncations are treated as durable at once.
- * - failNextWrites(n, kind): the next n writes fail with EIO, or are torn
- *   (only the first half of the bytes reach the file before EIO).
+ * - failNextWrites(n, kind, errno): the next n writes fail with `errno`
+ *   (EIO by default, or ENOSPC), or are torn (only the first half of the
+ *   bytes reach the file before the error), as a full disk does.
+ * - failNextDatasyncs(n, under): the next n fdatasyncs of files under the
+ *   path `under` (any file by default) fail with EIO, and the bytes they
+ *   should have made durable are not: like Linux after a writeback error,
+ *   the kernel dropped them, and a later fdatasync would succeed without
+ *   them ("fsyncgate"). `datasyncs` counts the calls, failed ones included.
  */
 import type { Fs, FsFile } from '../src/fs.js';
 import { nodeFs } from '../src/fs.js';
@@ -19,8 +25,8 @@ interface Tracked {
   closed: boolean;
 }
 
-function eio(path: string): Error {
-  return Object.assign(new Error(`EIO: injected i/o error, write '${path}'`), { code: 'EIO' });
+function ioError(errno: string, syscall: string, path: string): Error {
+  return Object.assign(new Error(`${errno}: injected error, ${syscall} '${path}'`), { code: errno, syscall, path });
 }
 
 /** A fault-injecting Fs over the real disk. */
@@ -29,6 +35,9 @@ export class FaultyFs implements Fs {
   #open: Tracked[] = [];
   #failWrites = 0;
   #failKind: 'eio' | 'torn' = 'eio';
+  #failErrno = 'EIO';
+  #failSyncs = 0;
+  #failSyncsUnder = '';
   /** Count of datasync calls (tests check flush policies with it). */
   datasyncs = 0;
 
@@ -36,9 +45,15 @@ export class FaultyFs implements Fs {
     this.#inner = inner;
   }
 
-  failNextWrites(n: number, kind: 'eio' | 'torn' = 'eio'): void {
+  failNextWrites(n: number, kind: 'eio' | 'torn' = 'eio', errno: 'EIO' | 'ENOSPC' = 'EIO'): void {
     this.#failWrites = n;
     this.#failKind = kind;
+    this.#failErrno = errno;
+  }
+
+  failNextDatasyncs(n: number, under = ''): void {
+    this.#failSyncs = n;
+    this.#failSyncsUnder = under;
   }
 
   async crash(mode: 'process' | 'power'): Promise<void> {
@@ -66,7 +81,7 @@ export class FaultyFs implements Fs {
         if (this.#failWrites > 0) {
           this.#failWrites--;
           if (this.#failKind === 'torn') await file.write(buf.subarray(0, buf.length >> 1), position);
-          throw eio(path);
+          throw ioError(this.#failErrno, 'write', path);
         }
         await file.write(buf, position);
       },
@@ -82,6 +97,10 @@ export class FaultyFs implements Fs {
       datasync: async () => {
         if (t.closed) throw Object.assign(new Error('EBADF: crashed'), { code: 'EBADF' });
         this.datasyncs++;
+        if (this.#failSyncs > 0 && path.startsWith(this.#failSyncsUnder)) {
+          this.#failSyncs--;
+          throw ioError('EIO', 'fdatasync', path);
+        }
         await file.datasync();
         t.durableSize = await file.size();
       },

@@ -145,7 +145,7 @@ test('power loss drops unflushed appends but keeps flushed ones; flush.messages=
   }
 });
 
-test('an EIO or torn write fails the append and leaves the log consistent', async () => {
+test('a torn EIO write fails the append, takes the log offline and leaves it consistent for recovery', async () => {
   const { dir, cleanup } = await makeTempDir();
   try {
     const fs = new FaultyFs();
@@ -154,6 +154,28 @@ test('an EIO or torn write fails the append and leaves the log consistent', asyn
     fs.failNextWrites(1, 'torn');
     await assert.rejects(log.append(makeBatch(2)), /write to .* failed/);
     assert.equal(log.logEndOffset, 2);
+    assert.equal(log.online, false, 'an I/O error other than ENOSPC takes the log dir offline');
+    await assert.rejects(log.append(makeBatch(3)), /is offline/);
+    await fs.crash('process');
+    log = await PartitionLog.open({ dir, topic: 'e', partition: 0, config: cfg });
+    assert.equal(log.logEndOffset, 2);
+    assert.deepEqual((await decodeAll((await log.read(0, 1 << 20)).buffers)).map((r) => r.offset), [0, 1]);
+    await log.close();
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a torn ENOSPC write fails only that append; the log stays online and consistent', async () => {
+  const { dir, cleanup } = await makeTempDir();
+  try {
+    const fs = new FaultyFs();
+    let log = await PartitionLog.open({ dir, topic: 'e', partition: 0, config: cfg, fs });
+    await log.append(makeBatch(2));
+    fs.failNextWrites(1, 'torn', 'ENOSPC');
+    await assert.rejects(log.append(makeBatch(2)), /write to .* failed/);
+    assert.equal(log.logEndOffset, 2);
+    assert.equal(log.online, true);
     await log.append(makeBatch(3));
     assert.equal(log.logEndOffset, 5);
     await fs.crash('process');

@@ -5,6 +5,10 @@
  * (Topics null = every partition). OffsetLag is 0: there are no future
  * replicas being moved between dirs. v4 adds the dir's total and usable
  * bytes, from statfs.
+ *
+ * A log dir taken offline by a storage fault (a failed fsync or write, see
+ * storage's log-dir-health.ts) is reported as Kafka does: ErrorCode
+ * KAFKA_STORAGE_ERROR, no topics, sizes -1.
  */
 import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -23,6 +27,10 @@ export function describeLogDirsHandler(s: BrokerServices): ApiHandler<DescribeLo
       const wanted = req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
       const results: DirResult[] = [];
       for (const dir of s.logDirs) {
+        if (s.topics.logDirFailure(dir) !== null) {
+          results.push({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: resolve(dir), topics: [], totalBytes: -1, usableBytes: -1, isCordoned: false });
+          continue;
+        }
         const byTopic = new Map<string, DirResult['topics'][number]>();
         for (const log of s.topics.logsInDir(dir)) {
           if (wanted && !wanted.get(log.topic)?.has(log.partition)) continue;

@@ -47,6 +47,11 @@ export function listOffsetsHandler(s: BrokerServices): ApiHandler<ListOffsetsReq
             out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
             continue;
           }
+          if (!log.online) {
+            // Its log dir is offline (a storage fault): Kafka answers KAFKA_STORAGE_ERROR for its partitions.
+            out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+            continue;
+          }
           if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== SINGLE_NODE_LEADER_EPOCH) {
             out.errorCode = p.currentLeaderEpoch < SINGLE_NODE_LEADER_EPOCH ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
             continue;

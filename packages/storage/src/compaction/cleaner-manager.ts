@@ -40,8 +40,8 @@ import type { SwapProbe } from './segment-swap.js';
 /** How long a partition whose clean failed is left alone. */
 export const FAILED_PARTITION_RETRY_MS = 300_000;
 
-/** Structured log sink (LogManager's StorageLogger). */
-type Logger = (msg: string, fields?: Record<string, unknown>) => void;
+/** Structured log sink (LogManager's StorageLogger); `level` is `info` when absent. */
+type Logger = (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error') => void;
 
 /** Options of {@link CleanerManager}. */
 export interface CleanerManagerOptions {
@@ -141,7 +141,8 @@ export class CleanerManager {
    */
   async runOnce(partitions: readonly PartitionLog[]): Promise<CleanResult | null> {
     if (this.#closed || this.#running !== null) return null;
-    const [best] = await this.candidates(partitions);
+    // A log whose dir is offline is not touched again until restart (log-dir-health.ts).
+    const [best] = await this.candidates(partitions.filter((p) => p.online));
     if (best === undefined || this.#closed) return null;
     const { log, range, reason } = best;
     const running: { log: PartitionLog; abort: boolean; done: Promise<unknown> } = { log, abort: false, done: Promise.resolve() };
@@ -165,12 +166,14 @@ export class CleanerManager {
       if (err instanceof InvariantError) throw err;
       if (err instanceof SwapFailedError) st.uncleanable = true;
       else st.retryAfterMs = this.#clock.nowMs() + FAILED_PARTITION_RETRY_MS;
+      // The cleaner writes into the log dir too: an I/O fault here takes it offline like any other.
+      const offline = log.logDirHealth.report(err, `${log.topic}-${log.partition}`);
       this.#log('log cleaner failed on partition', {
         ...where,
         error: String(err),
         cause: err instanceof Error && err.cause !== undefined ? String(err.cause) : undefined,
         uncleanableUntilRestart: st.uncleanable,
-      });
+      }, offline ? 'error' : 'warn');
       return null;
     } finally {
       this.#running = null;
@@ -223,7 +226,7 @@ export class CleanerManager {
       again = r !== null && r.status === 'done' && r.endOffset > r.firstDirtyOffset;
     } catch (err) {
       if (err instanceof InvariantError) throw err;
-      this.#log('log cleaner pass failed', { error: String(err) });
+      this.#log('log cleaner pass failed', { error: String(err) }, 'warn');
     }
     this.#schedule(again ? 0 : Math.min(Math.max(0, this.#backoffMs()), 2 ** 31 - 1));
   }
