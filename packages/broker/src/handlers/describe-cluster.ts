@@ -3,13 +3,13 @@
  *
  * This broker is the whole cluster and its controller. EndpointType (v1):
  * 1 = brokers (answered), 2 = controllers (this node too: one process plays
- * both roles). Authorized operations are not computed (no authorizer yet):
- * Kafka's "unknown" sentinel is returned.
+ * both roles). Authorized operations are computed when the request asks
+ * (auth/authorized-operations.ts), else Kafka's INT32_MIN.
  */
 import { DescribeClusterApi, ErrorCode, type DescribeClusterRequest, type DescribeClusterResponse } from '@samsa/protocol';
+import { authorizedOperations } from '../auth/authorized-operations.js';
 import type { BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
-import { UNKNOWN_AUTHORIZED_OPERATIONS } from './metadata.js';
 
 export function describeClusterHandler(s: BrokerServices): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
   return {
@@ -27,7 +27,7 @@ export function describeClusterHandler(s: BrokerServices): ApiHandler<DescribeCl
         clusterId: s.metadata.clusterId,
         controllerId: s.nodeId,
         brokers: [{ brokerId: s.nodeId, host: endpoint.host, port: endpoint.port, rack: null, isFenced: false }],
-        clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+        clusterAuthorizedOperations: authorizedOperations({ resourceType: 'cluster', name: 'kafka-cluster' }, req.includeClusterAuthorizedOperations),
       };
     },
   };

@@ -6,14 +6,14 @@
  * a group that does not exist is described as "Dead" with no error (v6
  * would answer GROUP_ID_NOT_FOUND; not served).
  *
- * Version notes: v1 throttle time; v3 AuthorizedOperations (no authorizer
- * yet: Kafka's "not computed" sentinel INT32_MIN, as DescribeCluster); v4
- * GroupInstanceId per member; v5 flexible.
+ * Version notes: v1 throttle time; v3 AuthorizedOperations, computed when
+ * IncludeAuthorizedOperations asks (auth/authorized-operations.ts), else
+ * Kafka's INT32_MIN; v4 GroupInstanceId per member; v5 flexible.
  */
 import { DescribeGroupsApi, ErrorCode, type DescribeGroupsRequest, type DescribeGroupsResponse } from '@samsa/protocol';
+import { authorizedOperations } from '../auth/authorized-operations.js';
 import type { BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
-import { UNKNOWN_AUTHORIZED_OPERATIONS } from './metadata.js';
 
 export function describeGroupsHandler(s: BrokerServices): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
   return {
@@ -40,7 +40,7 @@ export function describeGroupsHandler(s: BrokerServices): ApiHandler<DescribeGro
               memberMetadata: m.metadata,
               memberAssignment: m.assignment,
             })),
-            authorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+            authorizedOperations: authorizedOperations({ resourceType: 'group', name: groupId }, req.includeAuthorizedOperations),
           };
         }),
       };

@@ -10,20 +10,22 @@
  * UNKNOWN_TOPIC_OR_PARTITION. Topic IDs are returned from v10; lookup by ID
  * (v10+ with a null name) is answered from the metadata store.
  *
+ * Authorized operations (v8+, cluster ones v8-10) are computed when the
+ * request asks (auth/authorized-operations.ts): every topic in the answer
+ * gets them, except an unknown topic id (Kafka answers those apart).
+ *
  * Version notes: v13 adds a top-level error code, always NONE here.
  * Deviation: Kafka answers LEADER_NOT_AVAILABLE for a topic it just
  * auto-created; creation here is synchronous, so the topic is returned ready.
  */
 import { ErrorCode, MetadataApi, ZERO_UUID, type MetadataRequest, type MetadataResponse } from '@samsa/protocol';
+import { AUTHORIZED_OPERATIONS_OMITTED, authorizedOperations } from '../auth/authorized-operations.js';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import type { TopicMetadata } from '../metadata/metadata-store.js';
 import type { ApiHandler } from '../request-context.js';
 import { isInternalTopic, topicNameProblem } from '../topic-name.js';
 
 type ResponseTopic = MetadataResponse['topics'][number];
-
-/** Kafka's sentinel for "authorized operations not computed" (there is no authorizer yet). */
-export const UNKNOWN_AUTHORIZED_OPERATIONS = -2147483648;
 
 export function metadataHandler(s: BrokerServices): ApiHandler<MetadataRequest, MetadataResponse> {
   return {
@@ -34,26 +36,27 @@ export function metadataHandler(s: BrokerServices): ApiHandler<MetadataRequest, 
       const version = ctx.apiVersion;
       const endpoint = s.advertisedEndpoint(ctx.conn.listenerName);
       const allTopics = req.topics === null || (version === 0 && req.topics.length === 0);
+      const withOps = req.includeTopicAuthorizedOperations;
       const topics: ResponseTopic[] = [];
       if (allTopics) {
-        for (const t of s.metadata.topics()) topics.push(describeTopic(s, t));
+        for (const t of s.metadata.topics()) topics.push(describeTopic(s, t, withOps));
       } else {
         const autoCreate = s.config.autoCreateTopicsEnable && (version < 4 || req.allowAutoTopicCreation);
         for (const requested of req.topics ?? []) {
           if (requested.name === null) {
             const t = s.metadata.topicById(requested.topicId);
-            topics.push(t ? describeTopic(s, t) : errorTopic(null, requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+            topics.push(t ? describeTopic(s, t, withOps) : errorTopic(null, requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID, false));
             continue;
           }
           const name = requested.name;
           let t = s.metadata.topic(name);
           if (!t) {
             if (topicNameProblem(name) !== null) {
-              topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+              topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, withOps));
               continue;
             }
             if (!autoCreate) {
-              topics.push(errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+              topics.push(errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, withOps));
               continue;
             }
             try {
@@ -64,12 +67,12 @@ export function metadataHandler(s: BrokerServices): ApiHandler<MetadataRequest, 
               t = s.metadata.topic(name);
               if (!t) {
                 s.logger.warn({ err, topic: name }, 'auto-create failed');
-                topics.push(errorTopic(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE));
+                topics.push(errorTopic(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE, withOps));
                 continue;
               }
             }
           }
-          topics.push(describeTopic(s, t));
+          topics.push(describeTopic(s, t, withOps));
         }
       }
       return {
@@ -78,14 +81,14 @@ export function metadataHandler(s: BrokerServices): ApiHandler<MetadataRequest, 
         clusterId: s.metadata.clusterId,
         controllerId: s.nodeId,
         topics,
-        clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+        clusterAuthorizedOperations: authorizedOperations({ resourceType: 'cluster', name: 'kafka-cluster' }, req.includeClusterAuthorizedOperations),
         errorCode: ErrorCode.NONE,
       };
     },
   };
 }
 
-function describeTopic(s: BrokerServices, t: TopicMetadata): ResponseTopic {
+function describeTopic(s: BrokerServices, t: TopicMetadata, withOps: boolean): ResponseTopic {
   const partitions: ResponseTopic['partitions'] = [];
   for (let p = 0; p < t.partitions; p++) {
     partitions.push({
@@ -104,17 +107,17 @@ function describeTopic(s: BrokerServices, t: TopicMetadata): ResponseTopic {
     topicId: t.topicId,
     isInternal: isInternalTopic(t.name),
     partitions,
-    topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+    topicAuthorizedOperations: authorizedOperations({ resourceType: 'topic', name: t.name }, withOps),
   };
 }
 
-function errorTopic(name: string | null, topicId: string, errorCode: number): ResponseTopic {
+function errorTopic(name: string | null, topicId: string, errorCode: number, withOps: boolean): ResponseTopic {
   return {
     errorCode,
     name,
     topicId,
     isInternal: false,
     partitions: [],
-    topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+    topicAuthorizedOperations: withOps ? authorizedOperations({ resourceType: 'topic', name }, true) : AUTHORIZED_OPERATIONS_OMITTED,
   };
 }

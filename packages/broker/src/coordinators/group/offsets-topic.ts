@@ -1,22 +1,19 @@
 /**
  * The internal topic `__consumer_offsets` as the group coordinator's log:
- * creates it on first need (offsets.topic.num.partitions partitions,
- * cleanup.policy=compact as Kafka), appends each group's records to the
- * group's partition (see java-hash.ts) as one uncompressed magic-2 batch per
- * call, and reads every partition back on start so the coordinator can
- * rebuild its state. Record format: offsets-topic-records.ts.
+ * an {@link InternalTopic} created on first need (offsets.topic.num.partitions
+ * partitions, cleanup.policy=compact as Kafka), each group's records appended
+ * to the group's partition (see java-hash.ts) as one uncompressed magic-2
+ * batch per call, and every partition read back on start so the coordinator
+ * can rebuild its state. Record format: offsets-topic-records.ts.
  *
- * Durability: an append resolves once the batch is in the log (the kernel's
- * page cache), like an acks=all produce on one node: a broker kill -9 keeps
- * it; an OS crash keeps it only with flush.messages=1 on this topic.
+ * Durability: as for every internal topic (internal-topic.ts), an append
+ * resolves once the batch is in the log.
  */
-import { ErrorCode, decodeControlRecord, decodeRecordBatches, encodeRecordBatchSync } from '@samsa/protocol';
-import { StorageError } from '@samsa/storage';
-import { SINGLE_NODE_LEADER_EPOCH } from '../../broker-services.js';
+import { decodeControlRecord } from '@samsa/protocol';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import type { TopicManager } from '../../topic-manager.js';
-import type { GroupLog, OffsetsTopicRecord } from './group-coordinator.js';
-import { offsetsPartitionFor } from './java-hash.js';
+import { InternalTopic, type BadRecordHandler } from '../internal-topic.js';
+import type { GroupLog, OffsetsTopicRecord } from './group-store.js';
 
 /** The internal topic's name. */
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -36,75 +33,41 @@ export interface OffsetsTopicOptions {
 }
 
 export class OffsetsTopic implements GroupLog {
-  readonly #opts: OffsetsTopicOptions;
-  #creating: Promise<number> | null = null;
+  readonly #topic: InternalTopic;
 
   constructor(opts: OffsetsTopicOptions) {
-    this.#opts = opts;
+    this.#topic = new InternalTopic({
+      name: OFFSETS_TOPIC,
+      metadata: opts.metadata,
+      topics: opts.topics,
+      numPartitions: opts.numPartitions,
+      configs: new Map([
+        ['cleanup.policy', 'compact'],
+        ['compression.type', 'producer'],
+        ['segment.bytes', String(opts.segmentBytes)],
+      ]),
+      loadBufferBytes: opts.loadBufferBytes,
+      nowMs: opts.nowMs,
+      onAppend: opts.onAppend,
+    });
   }
 
   /** Partition count of the topic, creating it when missing. Concurrent callers share one creation. */
   ensureTopic(): Promise<number> {
-    const existing = this.#opts.metadata.topic(OFFSETS_TOPIC);
-    if (existing !== undefined) return Promise.resolve(existing.partitions);
-    this.#creating ??= this.#opts.topics
-      .create(
-        OFFSETS_TOPIC,
-        this.#opts.numPartitions,
-        new Map([
-          ['cleanup.policy', 'compact'],
-          ['compression.type', 'producer'],
-          ['segment.bytes', String(this.#opts.segmentBytes)],
-        ]),
-      )
-      .then(
-        (t) => t.partitions,
-        (err: unknown) => {
-          this.#creating = null;
-          // Lost a race with another creator: the topic is there now.
-          const now = this.#opts.metadata.topic(OFFSETS_TOPIC);
-          if (now !== undefined) return now.partitions;
-          throw err;
-        },
-      );
-    return this.#creating;
+    return this.#topic.ensureTopic();
   }
 
   /** The group's partition, or null while the topic does not exist. */
   partitionFor(groupId: string): number | null {
-    const t = this.#opts.metadata.topic(OFFSETS_TOPIC);
-    return t === undefined ? null : offsetsPartitionFor(groupId, t.partitions);
+    return this.#topic.partitionFor(groupId);
   }
 
-  async append(groupId: string, records: readonly OffsetsTopicRecord[]): Promise<void> {
-    const partitions = await this.ensureTopic();
-    const partition = offsetsPartitionFor(groupId, partitions);
-    const log = this.#opts.topics.log(OFFSETS_TOPIC, partition);
-    if (log === undefined) throw new StorageError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${OFFSETS_TOPIC}-${partition} has no log`);
-    const batch = encodeRecordBatchSync({
-      baseTimestamp: this.#opts.nowMs(),
-      records: records.map((r) => ({ key: r.key, value: r.value })),
-    });
-    await log.append(batch, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH });
-    this.#opts.onAppend(OFFSETS_TOPIC, partition);
+  append(groupId: string, records: readonly OffsetsTopicRecord[]): Promise<void> {
+    return this.#topic.append(groupId, records);
   }
 
-  async appendTransactional(groupId: string, records: readonly OffsetsTopicRecord[], producer: { producerId: number; producerEpoch: number }): Promise<void> {
-    const partitions = await this.ensureTopic();
-    const partition = offsetsPartitionFor(groupId, partitions);
-    const log = this.#opts.topics.log(OFFSETS_TOPIC, partition);
-    if (log === undefined) throw new StorageError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${OFFSETS_TOPIC}-${partition} has no log`);
-    // Kafka writes transactional offset commits without sequence numbers; the log checks the epoch only.
-    const batch = encodeRecordBatchSync({
-      baseTimestamp: this.#opts.nowMs(),
-      producerId: producer.producerId,
-      producerEpoch: producer.producerEpoch,
-      baseSequence: -1,
-      isTransactional: true,
-      records: records.map((r) => ({ key: r.key, value: r.value })),
-    });
-    await log.append(batch, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH, origin: 'coordinator' });
-    this.#opts.onAppend(OFFSETS_TOPIC, partition);
+  appendTransactional(groupId: string, records: readonly OffsetsTopicRecord[], producer: { producerId: number; producerEpoch: number }): Promise<void> {
+    return this.#topic.append(groupId, records, producer);
   }
 
   /**
@@ -119,72 +82,52 @@ export class OffsetsTopic implements GroupLog {
    */
   async load(
     apply: (r: OffsetsTopicRecord) => void,
-    onBadRecord: (err: unknown, partition: number, offset: number) => void,
+    onBadRecord: BadRecordHandler,
     applyPending: (producerId: number, r: OffsetsTopicRecord) => void = () => undefined,
   ): Promise<number> {
-    const topic = this.#opts.metadata.topic(OFFSETS_TOPIC);
-    if (topic === undefined) return 0;
     let loaded = 0;
-    for (let p = 0; p < topic.partitions; p++) {
-      const log = this.#opts.topics.log(OFFSETS_TOPIC, p);
-      if (log === undefined) continue;
-      let offset = log.logStartOffset;
-      const end = log.logEndOffset;
-      const open = new Map<number, OffsetsTopicRecord[]>();
-      const applyOne = (r: OffsetsTopicRecord, at: number): void => {
-        try {
-          apply(r);
-          loaded++;
-        } catch (err) {
-          onBadRecord(err, p, at);
-        }
-      };
-      while (offset < end) {
-        const read = await log.read(offset, this.#opts.loadBufferBytes);
-        if (read.buffers.length === 0) break; // nothing readable at or after `offset` (never loops forever)
-        let advanced = false;
-        for (const buf of read.buffers) {
-          let batches;
-          try {
-            batches = await decodeRecordBatches(buf);
-          } catch (err) {
-            // Storage recovery already checked CRCs; a batch that still does not decode ends this partition's load.
-            onBadRecord(err, p, offset);
-            break;
-          }
-          for (const batch of batches) {
-            if (batch.lastOffset < offset) continue;
-            if (batch.isControl) {
-              const held = open.get(batch.producerId);
-              open.delete(batch.producerId);
-              let committed = false;
-              try {
-                committed = batch.records.length > 0 && decodeControlRecord(batch.records[0]).type === 'COMMIT';
-              } catch (err) {
-                onBadRecord(err, p, batch.baseOffset);
-              }
-              if (committed && held !== undefined) for (const r of held) applyOne(r, batch.baseOffset);
-            } else {
-              for (const rec of batch.records) {
-                if (rec.offset < offset || rec.key === null) continue;
-                const r = { key: rec.key, value: rec.value };
-                if (batch.isTransactional) {
-                  let held = open.get(batch.producerId);
-                  if (held === undefined) open.set(batch.producerId, (held = []));
-                  held.push(r);
-                } else {
-                  applyOne(r, rec.offset);
-                }
-              }
-            }
-            offset = batch.lastOffset + 1;
-            advanced = true;
-          }
-        }
-        if (!advanced) break;
+    // producerId -> records of its open transaction in the partition being read.
+    const open = new Map<number, OffsetsTopicRecord[]>();
+    const applyOne = (r: OffsetsTopicRecord, partition: number, at: number): void => {
+      try {
+        apply(r);
+        loaded++;
+      } catch (err) {
+        onBadRecord(err, partition, at);
       }
-      for (const [producerId, held] of open) for (const r of held) applyPending(producerId, r);
-    }
+    };
+    await this.#topic.readAll(
+      (batch, partition, fromOffset) => {
+        if (batch.isControl) {
+          const held = open.get(batch.producerId);
+          open.delete(batch.producerId);
+          let committed = false;
+          try {
+            committed = batch.records.length > 0 && decodeControlRecord(batch.records[0]).type === 'COMMIT';
+          } catch (err) {
+            onBadRecord(err, partition, batch.baseOffset);
+          }
+          if (committed && held !== undefined) for (const r of held) applyOne(r, partition, batch.baseOffset);
+          return;
+        }
+        for (const rec of batch.records) {
+          if (rec.offset < fromOffset || rec.key === null) continue;
+          const r = { key: rec.key, value: rec.value };
+          if (batch.isTransactional) {
+            let held = open.get(batch.producerId);
+            if (held === undefined) open.set(batch.producerId, (held = []));
+            held.push(r);
+          } else {
+            applyOne(r, partition, rec.offset);
+          }
+        }
+      },
+      onBadRecord,
+      () => {
+        for (const [producerId, held] of open) for (const r of held) applyPending(producerId, r);
+        open.clear();
+      },
+    );
     return loaded;
   }
 }

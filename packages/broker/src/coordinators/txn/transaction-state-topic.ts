@@ -1,20 +1,18 @@
 /**
  * The internal topic `__transaction_state` as the transaction coordinator's
- * log: created on first need (transaction.state.log.num.partitions
- * partitions, cleanup.policy=compact, as Kafka), one record per state change
- * appended to the transactional id's partition (Kafka's choice: the Java
- * String hash of the id modulo the partition count), and read back in full on
- * start. Record format: transaction-log-records.ts.
+ * log: an {@link InternalTopic} created on first need
+ * (transaction.state.log.num.partitions partitions, cleanup.policy=compact,
+ * as Kafka), one record per state change appended to the transactional id's
+ * partition (Kafka's choice: the Java String hash of the id modulo the
+ * partition count), and read back in full on start. Record format:
+ * transaction-log-records.ts.
  *
- * Durability: an append resolves once the record is in the log (the page
- * cache), like an acks=all produce on one node: it survives kill -9.
+ * Durability: as for every internal topic (internal-topic.ts), an append
+ * resolves once the record is in the log: it survives kill -9.
  */
-import { ErrorCode, decodeRecordBatches, encodeRecordBatchSync } from '@samsa/protocol';
-import { StorageError } from '@samsa/storage';
-import { SINGLE_NODE_LEADER_EPOCH } from '../../broker-services.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import type { TopicManager } from '../../topic-manager.js';
-import { offsetsPartitionFor } from '../group/java-hash.js';
+import { InternalTopic, type BadRecordHandler } from '../internal-topic.js';
 import { decodeTxnLogKey, decodeTxnLogValue, encodeTxnLogKey, encodeTxnLogValue, type TxnLogValue } from './transaction-log-records.js';
 
 /** The internal topic's name. */
@@ -39,49 +37,31 @@ export interface TransactionLog {
 }
 
 export class TransactionStateTopic implements TransactionLog {
-  readonly #opts: TransactionStateTopicOptions;
-  #creating: Promise<number> | null = null;
+  readonly #topic: InternalTopic;
 
   constructor(opts: TransactionStateTopicOptions) {
-    this.#opts = opts;
+    this.#topic = new InternalTopic({
+      name: TRANSACTION_STATE_TOPIC,
+      metadata: opts.metadata,
+      topics: opts.topics,
+      numPartitions: opts.numPartitions,
+      configs: new Map([
+        ['cleanup.policy', 'compact'],
+        ['compression.type', 'uncompressed'],
+        ['segment.bytes', String(opts.segmentBytes)],
+      ]),
+      loadBufferBytes: opts.loadBufferBytes,
+      nowMs: opts.nowMs,
+    });
   }
 
   /** Partition count of the topic, creating it when missing. Concurrent callers share one creation. */
   ensureTopic(): Promise<number> {
-    const existing = this.#opts.metadata.topic(TRANSACTION_STATE_TOPIC);
-    if (existing !== undefined) return Promise.resolve(existing.partitions);
-    this.#creating ??= this.#opts.topics
-      .create(
-        TRANSACTION_STATE_TOPIC,
-        this.#opts.numPartitions,
-        new Map([
-          ['cleanup.policy', 'compact'],
-          ['compression.type', 'uncompressed'],
-          ['segment.bytes', String(this.#opts.segmentBytes)],
-        ]),
-      )
-      .then(
-        (t) => t.partitions,
-        (err: unknown) => {
-          this.#creating = null;
-          const now = this.#opts.metadata.topic(TRANSACTION_STATE_TOPIC);
-          if (now !== undefined) return now.partitions;
-          throw err;
-        },
-      );
-    return this.#creating;
+    return this.#topic.ensureTopic();
   }
 
-  async write(transactionalId: string, value: TxnLogValue | null): Promise<void> {
-    const partitions = await this.ensureTopic();
-    const partition = offsetsPartitionFor(transactionalId, partitions);
-    const log = this.#opts.topics.log(TRANSACTION_STATE_TOPIC, partition);
-    if (log === undefined) throw new StorageError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${TRANSACTION_STATE_TOPIC}-${partition} has no log`);
-    const batch = encodeRecordBatchSync({
-      baseTimestamp: this.#opts.nowMs(),
-      records: [{ key: encodeTxnLogKey(transactionalId), value: value === null ? null : encodeTxnLogValue(value) }],
-    });
-    await log.append(batch, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH });
+  write(transactionalId: string, value: TxnLogValue | null): Promise<void> {
+    return this.#topic.append(transactionalId, [{ key: encodeTxnLogKey(transactionalId), value: value === null ? null : encodeTxnLogValue(value) }]);
   }
 
   /**
@@ -89,45 +69,21 @@ export class TransactionStateTopic implements TransactionLog {
    * record is a tombstone are absent). Unreadable records are reported to
    * `onBadRecord` and skipped.
    */
-  async load(onBadRecord: (err: unknown, partition: number, offset: number) => void): Promise<Map<string, TxnLogValue>> {
+  async load(onBadRecord: BadRecordHandler): Promise<Map<string, TxnLogValue>> {
     const states = new Map<string, TxnLogValue>();
-    const topic = this.#opts.metadata.topic(TRANSACTION_STATE_TOPIC);
-    if (topic === undefined) return states;
-    for (let p = 0; p < topic.partitions; p++) {
-      const log = this.#opts.topics.log(TRANSACTION_STATE_TOPIC, p);
-      if (log === undefined) continue;
-      let offset = log.logStartOffset;
-      const end = log.logEndOffset;
-      while (offset < end) {
-        const read = await log.read(offset, this.#opts.loadBufferBytes);
-        if (read.buffers.length === 0) break;
-        const before = offset;
-        for (const buf of read.buffers) {
-          let batches;
-          try {
-            batches = await decodeRecordBatches(buf);
-          } catch (err) {
-            onBadRecord(err, p, offset);
-            break;
-          }
-          for (const batch of batches) {
-            if (batch.lastOffset < offset) continue;
-            for (const rec of batch.records) {
-              if (rec.offset < offset || rec.key === null || batch.isControl) continue;
-              try {
-                const id = decodeTxnLogKey(rec.key);
-                if (rec.value === null) states.delete(id);
-                else states.set(id, decodeTxnLogValue(rec.value));
-              } catch (err) {
-                onBadRecord(err, p, rec.offset);
-              }
-            }
-            offset = batch.lastOffset + 1;
-          }
+    await this.#topic.readAll((batch, partition, fromOffset) => {
+      if (batch.isControl) return;
+      for (const rec of batch.records) {
+        if (rec.offset < fromOffset || rec.key === null) continue;
+        try {
+          const id = decodeTxnLogKey(rec.key);
+          if (rec.value === null) states.delete(id);
+          else states.set(id, decodeTxnLogValue(rec.value));
+        } catch (err) {
+          onBadRecord(err, partition, rec.offset);
         }
-        if (offset === before) break;
       }
-    }
+    }, onBadRecord);
     return states;
   }
 }
