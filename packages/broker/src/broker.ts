@@ -16,6 +16,7 @@ import { DEFAULT_OFFSET_METADATA_MAX_BYTES, GroupCoordinator } from './coordinat
 import { OffsetsTopic } from './coordinators/group/offsets-topic.js';
 import { systemGroupTimers } from './coordinators/group/timers.js';
 import { AppendNotifier } from './fetch/append-notifier.js';
+import { clampTimerDelay } from './timer-delay.js';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './handlers/alter-configs.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { createPartitionsHandler } from './handlers/create-partitions.js';
@@ -66,9 +67,6 @@ export interface BrokerStartOptions {
   /** The file system of the partition logs (tests inject faults through it); node:fs by default. */
   fs?: Fs;
 }
-
-/** Node timers overflow above 2^31-1 ms (and then fire after 1 ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** How long shutdown waits for dispatched requests before closing the logs anyway. */
 const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
@@ -138,12 +136,12 @@ export class Broker {
       logDirs,
       fs: opts.fs,
       defaultConfig: TopicConfigs.toLogConfig(new Map(), config),
-      retentionCheckIntervalMs: Math.min(config.logRetentionCheckIntervalMs, MAX_TIMER_MS),
+      retentionCheckIntervalMs: clampTimerDelay(config.logRetentionCheckIntervalMs),
       // Kafka's default scheduler interval is Long.MAX_VALUE (flush.ms then never fires); checking every
       // second at most makes a topic's flush.ms work as documented, and costs nothing when no topic sets it.
       flushCheckIntervalMs: Math.min(config.logFlushSchedulerIntervalMs, 1000),
       producerIdExpirationMs: () => config.getNumber('producer.id.expiration.ms'),
-      producerIdExpirationCheckIntervalMs: Math.min(config.getNumber('producer.id.expiration.check.interval.ms'), MAX_TIMER_MS),
+      producerIdExpirationCheckIntervalMs: clampTimerDelay(config.getNumber('producer.id.expiration.check.interval.ms')),
       // The log cleaner of compacted topics; the dynamic log.cleaner.* configs are read at each use.
       cleaner: {
         enabled: config.logCleanerEnable,

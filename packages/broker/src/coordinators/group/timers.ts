@@ -3,6 +3,7 @@
  * (session timeouts, join delays, rebalance and sync timeouts). Injected so
  * the state machine runs deterministically under a manual clock in tests.
  */
+import { clampTimerDelay } from '../../timer-delay.js';
 
 /** A pending timer; pass it back to {@link GroupTimers.clear}. */
 export interface TimerHandle {
@@ -19,15 +20,6 @@ export interface GroupTimers {
   clear(handle: TimerHandle | null): void;
 }
 
-/** Node timers overflow above 2^31-1 ms (and then fire after 1 ms). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Clamps a delay to what Node timers accept. */
-export function clampDelay(delayMs: number): number {
-  if (!Number.isFinite(delayMs) || delayMs < 0) return 0;
-  return Math.min(delayMs, MAX_TIMER_MS);
-}
-
 /** Wall clock and unref'ed Node timers: a pending session timeout never keeps the process alive. */
 export function systemGroupTimers(): GroupTimers {
   let nextId = 0;
@@ -39,7 +31,7 @@ export function systemGroupTimers(): GroupTimers {
       const t = setTimeout(() => {
         live.delete(id);
         fn();
-      }, clampDelay(delayMs));
+      }, clampTimerDelay(delayMs));
       t.unref();
       live.set(id, t);
       return { id };
