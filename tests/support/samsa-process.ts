@@ -32,6 +32,8 @@ export interface SamsaProcess {
   restart(): Promise<void>;
   /** Whether the broker process is running (started and not exited). */
   alive(): boolean;
+  /** The broker's process id (of the latest start), for /proc measurements. */
+  pid(): number | undefined;
   /** Everything the broker wrote to stdout/stderr, across restarts. */
   logs(): string;
   /** The tail of {@link logs}, for failure messages. */
@@ -143,6 +145,7 @@ export async function startSamsa(options: SamsaOptions = {}): Promise<SamsaProce
       await launch();
     },
     alive: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+    pid: () => child?.pid,
     logs: () => log.text(),
     logTail: (chars?: number) => log.tail(chars),
   };
