@@ -16,7 +16,7 @@ import {
 } from '@samsa/protocol';
 
 
-function produceRequest(topic: string, values: string[]): ProduceRequest {
+function produceRequest(topic: string, values: string[], partition = 0): ProduceRequest {
   const records = encodeRecordBatchSync({
     baseTimestamp: Date.now(),
     records: values.map((v) => ({ key: null, value: Buffer.from(v), headers: [] })),
@@ -25,11 +25,15 @@ function produceRequest(topic: string, values: string[]): ProduceRequest {
     transactionalId: null,
     acks: -1,
     timeoutMs: 5000,
-    topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }],
+    topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: partition, records }] }],
   };
 }
 
-function fetchRequest(topic: { name: string; id: string }, fetchOffset: number, opts: Partial<FetchRequest> & { partitionMaxBytes?: number } = {}): FetchRequest {
+function fetchRequest(
+  topic: { name: string; id: string },
+  fetchOffset: number,
+  opts: Partial<FetchRequest> & { partitionMaxBytes?: number; partitions?: number[] } = {},
+): FetchRequest {
   return {
     clusterId: null,
     replicaId: -1,
@@ -44,18 +48,16 @@ function fetchRequest(topic: { name: string; id: string }, fetchOffset: number, 
       {
         topic: topic.name,
         topicId: topic.id,
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset,
-            lastFetchedEpoch: -1,
-            logStartOffset: -1,
-            partitionMaxBytes: opts.partitionMaxBytes ?? 1 << 20,
-            replicaDirectoryId: ZERO_UUID,
-            highWatermark: 9223372036854775807n,
-          },
-        ],
+        partitions: (opts.partitions ?? [0]).map((partition) => ({
+          partition,
+          currentLeaderEpoch: -1,
+          fetchOffset,
+          lastFetchedEpoch: -1,
+          logStartOffset: -1,
+          partitionMaxBytes: opts.partitionMaxBytes ?? 1 << 20,
+          replicaDirectoryId: ZERO_UUID,
+          highWatermark: 9223372036854775807n,
+        })),
       },
     ],
     forgottenTopicsData: [],
@@ -128,4 +130,70 @@ test('the first batch is returned whole even when larger than the byte limits (K
   await conn.send(ProduceApi, 9, produceRequest('big', ['y'.repeat(10_000)]));
   const res = await conn.send(FetchApi, 12, fetchRequest({ name: 'big', id: ZERO_UUID }, 0, { maxBytes: 100, partitionMaxBytes: 100 }));
   assert.deepEqual((await values(res.responses[0].partitions[0].records)).map((v) => v[0]), ['x']);
+});
+
+test('MaxBytes bounds the whole response: later partitions get only what is left, and no oversized batch (KIP-74)', { timeout: 30_000 }, async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const admin = await Admin.connect(broker.bootstrap);
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'budget', numPartitions: 3 }]);
+  const conn = await Connection.open('127.0.0.1', broker.port);
+  t.after(() => conn.close());
+  for (const partition of [0, 1, 2]) {
+    for (const v of ['a', 'b', 'c']) await conn.send(ProduceApi, 9, produceRequest('budget', [v.repeat(10_000)], partition));
+  }
+  const topic = { name: 'budget', id: ZERO_UUID };
+  const sizes = (res: { responses: Array<{ partitions: Array<{ records: Buffer | null }> }> }): number[] =>
+    res.responses[0].partitions.map((p) => p.records?.length ?? 0);
+
+  // Partition limits far above MaxBytes (librdkafka's fetch.max.bytes < max.partition.fetch.bytes).
+  const res = await conn.send(FetchApi, 12, fetchRequest(topic, 0, { maxBytes: 25_000, partitionMaxBytes: 20_000_000, partitions: [0, 1, 2] }));
+  const got = sizes(res);
+  assert.ok(got.reduce((a, b) => a + b, 0) <= 25_000, `response holds ${got.join('+')} bytes, above MaxBytes 25000`);
+  assert.deepEqual((await values(res.responses[0].partitions[0].records)).map((v) => v[0]), ['a', 'b'], 'two whole batches fit');
+  assert.equal(got[1], 0, 'a batch that does not fit what is left is not served');
+
+  // The first batch of the response may exceed MaxBytes; nothing after it may.
+  const small = await conn.send(FetchApi, 12, fetchRequest(topic, 0, { maxBytes: 5_000, partitionMaxBytes: 20_000_000, partitions: [0, 1, 2] }));
+  const smallSizes = sizes(small);
+  assert.deepEqual((await values(small.responses[0].partitions[0].records)).map((v) => v[0]), ['a']);
+  assert.deepEqual(smallSizes.slice(1), [0, 0]);
+
+  // A partition with nothing to read does not use up the first-batch exception.
+  const later = await conn.send(FetchApi, 12, fetchRequest(topic, 3, { maxBytes: 5_000, partitionMaxBytes: 20_000_000, partitions: [0] }));
+  assert.equal(later.responses[0].partitions[0].records?.length ?? 0, 0);
+});
+
+test('beyond the waiter bound a fetch answers at once and the broker keeps answering others', { timeout: 30_000 }, async (t) => {
+  const broker = await startBroker({ fetchWaiterLimit: 3 });
+  t.after(() => broker.stop());
+  const admin = await Admin.connect(broker.bootstrap);
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'bound', numPartitions: 1 }]);
+  const topic = { name: 'bound', id: ZERO_UUID };
+  const waiters = await Promise.all([0, 1, 2].map(() => Connection.open('127.0.0.1', broker.port)));
+  const other = await Connection.open('127.0.0.1', broker.port);
+  t.after(() => {
+    for (const c of [...waiters, other]) c.close();
+  });
+  let answered = 0;
+  const pending = waiters.map((c) =>
+    c.send(FetchApi, 12, fetchRequest(topic, 0, { maxWaitMs: 600_000 })).then((r) => {
+      answered++;
+      return r;
+    }),
+  );
+  const registered = Date.now();
+  while (broker.broker.fetchWaiters < 3) {
+    if (Date.now() - registered > 20_000) assert.fail(`only ${broker.broker.fetchWaiters} of 3 long polls registered within 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const t0 = Date.now();
+  const beyond = await other.send(FetchApi, 12, fetchRequest(topic, 0, { maxWaitMs: 600_000 }));
+  assert.ok(Date.now() - t0 < 5_000, 'a fetch beyond the bound answers at once');
+  assert.equal(beyond.responses[0].partitions[0].records?.length ?? 0, 0);
+  assert.equal(answered, 0, 'the waiting fetches still wait');
+  await other.send(ProduceApi, 9, produceRequest('bound', ['wake']));
+  for (const res of await Promise.all(pending)) assert.deepEqual(await values(res.responses[0].partitions[0].records), ['wake']);
 });

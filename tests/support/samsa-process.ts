@@ -32,7 +32,7 @@ export interface SamsaProcess {
   restart(): Promise<void>;
   /** Whether the broker process is running (started and not exited). */
   alive(): boolean;
-  /** The broker's process id (of the latest start), for /proc measurements. */
+  /** The running broker's process id (it changes on restart). */
   pid(): number | undefined;
   /** Everything the broker wrote to stdout/stderr, across restarts. */
   logs(): string;

@@ -57,6 +57,8 @@ import { txnOffsetCommitHandler } from './handlers/txn-offset-commit.js';
 
 export interface BrokerStartOptions {
   logger?: Logger;
+  /** Fetches that may long-poll at once; beyond it a fetch answers with what it has (default 100,000). */
+  fetchWaiterLimit?: number;
 }
 
 /** Node timers overflow above 2^31-1 ms (and then fire after 1 ms). */
@@ -131,7 +133,7 @@ export class Broker {
     });
     const topics = new TopicManager(metadata, logs, config);
     await topics.reconcile();
-    const notifier = new AppendNotifier();
+    const notifier = new AppendNotifier(opts.fetchWaiterLimit);
     const offsetsTopic = new OffsetsTopic({
       metadata,
       topics,
@@ -291,6 +293,11 @@ export class Broker {
   }
 
   /** Ports actually bound, in listener order (useful with port 0). */
+  /** Fetches long-polling right now. */
+  get fetchWaiters(): number {
+    return this.#notifier.waiting;
+  }
+
   get ports(): number[] {
     return this.#listeners.map((l) => l.port);
   }

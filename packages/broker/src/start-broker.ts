@@ -22,6 +22,8 @@ export interface StartBrokerOptions {
   /** Extra broker configs by Kafka name, e.g. { 'num.partitions': '3' }. */
   config?: Record<string, string>;
   logger?: Logger;
+  /** Fetches that may long-poll at once (see BrokerStartOptions). */
+  fetchWaiterLimit?: number;
 }
 
 export interface StartedBroker {
@@ -41,7 +43,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Starte
     ...Object.entries(opts.config ?? {}),
   ]);
   const config = BrokerConfig.fromProperties(props);
-  const broker = await Broker.start(config, { logger: opts.logger ?? pino({ level: process.env.SAMSA_LOG_LEVEL ?? 'warn' }) });
+  const broker = await Broker.start(config, { logger: opts.logger ?? pino({ level: process.env.SAMSA_LOG_LEVEL ?? 'warn' }), fetchWaiterLimit: opts.fetchWaiterLimit });
   const port = broker.ports[0];
   return {
     bootstrap: `127.0.0.1:${port}`,

@@ -12,7 +12,20 @@
  * partition's aborted-transaction index, so the consumer drops their records.
  *
  * Long poll: with fewer than MinBytes available the request waits up to
- * MaxWaitMs and is woken by an append to any partition it reads.
+ * MaxWaitMs and is woken by an append to any partition it reads. As in
+ * Kafka's ReplicaManager, the fetch is answered at once, without waiting,
+ * when MaxWaitMs <= 0, when it names no partitions (nothing could wake it),
+ * when any partition has an error, or when the broker cannot take another
+ * waiter (the notifier's bound) or is shutting down. Each read after the
+ * first follows a real append or the timer: the loop never re-reads without
+ * waiting on I/O (issue 16: a wait that resolved at once spun the event loop
+ * until the deadline and froze the broker).
+ *
+ * Response size (KIP-74): each partition gets at most
+ * min(PartitionMaxBytes, what is left of MaxBytes). Only the first batch of
+ * the whole response may exceed that, so a consumer always makes progress;
+ * once the response holds data, a batch that does not fit is left for the
+ * next fetch.
  *
  * Fetch sessions (KIP-227): no sessions are created; every response carries
  * SessionId 0, which tells clients to keep sending full fetches. An
@@ -34,6 +47,7 @@ import { ErrorCode, FetchApi, RECORD_BATCH_HEADER_SIZE, RecordBatchHeader, type 
 import { OffsetOutOfRangeError } from '@samsa/storage';
 import { SINGLE_NODE_LEADER_EPOCH, type BrokerServices } from '../broker-services.js';
 import { partitionKey } from '../fetch/append-notifier.js';
+import { clampTimerDelay } from '../timer-delay.js';
 import type { ApiHandler } from '../request-context.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -51,17 +65,18 @@ export function fetchHandler(s: BrokerServices): ApiHandler<FetchRequest, FetchR
         return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
       }
       const useTopicIds = ctx.apiVersion >= 13;
-      const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+      const maxWaitMs = clampTimerDelay(req.maxWaitMs);
+      const deadline = Date.now() + maxWaitMs;
+      let read = await readOnce(s, req, useTopicIds);
+      if (read.bytes >= req.minBytes || read.anyError || maxWaitMs === 0) return read.response;
       // Built only once a fetch has to wait: most fetches under load answer at once.
-      let keys: string[] | null = null;
+      const keys = waitKeys(s, req, useTopicIds);
       for (;;) {
-        const { response, bytes, anyError } = await readOnce(s, req, useTopicIds);
-        const remaining = deadline - Date.now();
-        // Like Kafka's DelayedFetch: an error in any partition completes the wait early.
-        if (bytes >= req.minBytes || anyError || remaining <= 0) return response;
-        keys ??= waitKeys(s, req, useTopicIds);
-        await s.notifier.wait(keys, remaining);
-        if (Date.now() >= deadline) return (await readOnce(s, req, useTopicIds)).response;
+        const outcome = await s.notifier.wait(keys, deadline - Date.now());
+        // Only an append can have changed what a read returns; any other outcome ends the fetch.
+        if (outcome !== 'appended') return outcome === 'timeout' ? (await readOnce(s, req, useTopicIds)).response : read.response;
+        read = await readOnce(s, req, useTopicIds);
+        if (read.bytes >= req.minBytes || read.anyError || Date.now() >= deadline) return read.response;
       }
     },
   };
@@ -104,16 +119,19 @@ async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boole
       out.highWatermark = highWatermark;
       out.lastStableOffset = lastStableOffset;
       out.logStartOffset = log.logStartOffset;
-      // Once the response holds data, a partition gets only what still fits; the first batch of the response may exceed (KIP-74).
-      const maxBytes = bytes === 0 ? p.partitionMaxBytes : Math.min(p.partitionMaxBytes, budget);
-      if (maxBytes <= 0) continue;
+      // KIP-74: a partition gets only what is left of the response's budget, and only the response's first batch may exceed it.
+      const maxBytes = Math.min(p.partitionMaxBytes, budget);
+      const firstOfResponse = bytes === 0;
+      if (maxBytes <= 0 && !firstOfResponse) continue;
       try {
         const result = await log.read(p.fetchOffset, maxBytes, { maxOffset: readCommitted ? lastStableOffset : highWatermark });
         if (result.bytes > 0) {
-          const records = result.buffers.length === 1 ? result.buffers[0] : Buffer.concat(result.buffers, result.bytes);
+          const whole = result.buffers.length === 1 ? result.buffers[0] : Buffer.concat(result.buffers, result.bytes);
+          // The log returns its first batch whole even above maxBytes; that is allowed only for the response's first batch.
+          const records = firstOfResponse ? whole : batchesWithin(whole, maxBytes);
           out.records = records;
-          bytes += result.bytes;
-          budget -= result.bytes;
+          bytes += records.length;
+          budget -= records.length;
           if (readCommitted) {
             out.abortedTransactions = log
               .abortedTransactions(p.fetchOffset, endOffsetOf(records))
@@ -134,6 +152,17 @@ async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boole
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
   return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] }, bytes, anyError };
+}
+
+/** The leading whole batches of `records` that fit in `maxBytes` (possibly none). */
+function batchesWithin(records: Buffer, maxBytes: number): Buffer {
+  let used = 0;
+  while (used + RECORD_BATCH_HEADER_SIZE <= records.length) {
+    const size = new RecordBatchHeader(records, used).totalSize;
+    if (used + size > maxBytes) break;
+    used += size;
+  }
+  return used === records.length ? records : records.subarray(0, used);
 }
 
 /** The offset after the last whole batch in `records` (batches back to back, as the log returns them). */
