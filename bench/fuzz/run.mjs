@@ -29,6 +29,7 @@ const { values } = parseArgs({
     'rss-mib': { type: 'string', default: '1024' },
     'no-minimise': { type: 'boolean', default: false },
     continue: { type: 'boolean', default: false },
+    'frames-per-broker': { type: 'string', default: '100000' },
     show: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -49,6 +50,7 @@ if (values.help) {
   --rss-mib MIB      broker RSS above MIB is a failure (default 1024)
   --no-minimise      do not search for the single reproducing frame
   --continue         after a failure, restart a fresh broker and go on
+  --frames-per-broker N  replace the broker by a fresh one (seeded topics again) every N frames (default 100000)
   --show SEED:INDEX  print that frame (hex and decoded header) and exit; starts a broker
                      only to read the API versions it serves, which the generator uses
   --json FILE        also write the result as JSON`);
@@ -80,6 +82,7 @@ const result = await runLiveFuzz({
   rssBoundBytes: Number(values['rss-mib']) * 1024 * 1024,
   minimise: !values['no-minimise'],
   continueAfterFailure: values.continue,
+  framesPerBroker: Number(values['frames-per-broker']),
   onProgress: (t) =>
     console.error(
       `[${(t.elapsedMs / 1000).toFixed(0)} s] frames ${t.frames} (${t.framesPerSecond}/s), responses ${t.responses}, closes ${t.brokerCloses}, ` +

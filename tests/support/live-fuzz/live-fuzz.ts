@@ -42,6 +42,12 @@ export interface LiveFuzzOptions {
   rssBoundBytes?: number;
   /** On a hang or exit, search the suspects for the single frame that reproduces it; true by default. */
   minimise?: boolean;
+  /**
+   * Replace the broker by a fresh one after this many frames (long runs): fuzzed CreateTopics and
+   * DeleteTopics change the topic set, and a fresh broker has the seeded topics with data again.
+   * Unbounded by default.
+   */
+  framesPerBroker?: number;
   /** After a failure, start a fresh broker and go on with the next frame (long runs); false by default. */
   continueAfterFailure?: boolean;
   /** Extra broker settings. */
@@ -82,7 +88,11 @@ export interface MinimiseOutcome {
 
 export interface LiveFuzzTotals {
   frames: number;
+  /** Wall time of the whole run: broker starts, sending, minimisation, cleanup. */
   elapsedMs: number;
+  /** Wall time spent sending frames (from a broker's first frame to its last). */
+  sendingMs: number;
+  /** frames / sendingMs. */
   framesPerSecond: number;
   bytes: number;
   responses: number;
@@ -139,6 +149,7 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
     watchdogBoundMs: 5_000,
     rssBoundBytes: 1024 * 1024 * 1024,
     minimise: true,
+    framesPerBroker: Infinity,
     continueAfterFailure: false,
     progressEveryMs: 10_000,
     ...options,
@@ -158,17 +169,22 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
   let watchdogProbes = 0;
   let watchdogMaxLatencyMs = 0;
   let last: FrameRef | null = null;
+  let sendingMs = 0;
+  let sendingSince: number | null = null;
   const runStartedAt = Date.now();
   const deadline = opts.maxDurationMs === undefined ? Infinity : runStartedAt + opts.maxDurationMs;
 
   function totals(live?: { conns: FuzzConnections; dog: Watchdog }): LiveFuzzTotals {
     const c = { ...counters };
     if (live) for (const k of Object.keys(c) as Array<keyof SendCounters>) c[k] += live.conns.counters[k];
-    const elapsedMs = Date.now() - runStartedAt;
+    const now = Date.now();
+    const elapsedMs = now - runStartedAt;
+    const sending = sendingMs + (sendingSince === null ? 0 : now - sendingSince);
     return {
       ...c,
       elapsedMs,
-      framesPerSecond: Math.round((c.frames * 1000) / Math.max(1, elapsedMs)),
+      sendingMs: sending,
+      framesPerSecond: Math.round((c.frames * 1000) / Math.max(1, sending)),
       bySource: { ...bySource },
       structuredApiVersions: structuredPairs.filter((p) => sentPairs.has(p)).length,
       watchdogProbes: watchdogProbes + (live?.dog.stats.probes ?? 0),
@@ -225,8 +241,10 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
       if (s.rssBytes > opts.rssBoundBytes) failure ??= { kind: 'RSS', reason: `broker RSS ${mib(s.rssBytes)} over the bound of ${mib(opts.rssBoundBytes)}` };
     };
     const sampler = setInterval(sample, 500);
+    sendingSince = Date.now();
+    const framesAtStart = conns.counters.frames;
     try {
-      while (failure === null && seedPos < opts.seeds.length && Date.now() < deadline) {
+      while (failure === null && seedPos < opts.seeds.length && Date.now() < deadline && conns.counters.frames - framesAtStart < opts.framesPerBroker) {
         const seed = opts.seeds[seedPos];
         for (let turn = 0; turn < FRAMES_PER_TURN && index < opts.framesPerSeed; turn++, index++) {
           const frame = generateFrame(seed, index, inputs);
@@ -251,6 +269,8 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
         }
         await nextTurn();
       }
+      sendingMs += Date.now() - sendingSince;
+      sendingSince = null;
       // Let the last frames be processed, then one final liveness check.
       if (failure === null) {
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -265,6 +285,8 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
       }
       sample();
     } finally {
+      if (sendingSince !== null) sendingMs += Date.now() - sendingSince;
+      sendingSince = null;
       clearInterval(sampler);
       conns.close();
       await dog.stop();
@@ -336,7 +358,7 @@ export function formatLiveFuzzReport(result: LiveFuzzResult): string {
   const t = result.totals;
   const lines = [
     `live fuzz: seeds ${result.options.seeds.join(',')}, ${result.options.framesPerSeed} frames per seed${result.options.startIndex ? ` from index ${result.options.startIndex}` : ''}`,
-    `  frames ${t.frames} (structured ${t.bySource.structured}, golden ${t.bySource.golden}, random ${t.bySource.random}) in ${(t.elapsedMs / 1000).toFixed(1)} s = ${t.framesPerSecond} frames/s, ${mib(t.bytes)} sent`,
+    `  frames ${t.frames} (structured ${t.bySource.structured}, golden ${t.bySource.golden}, random ${t.bySource.random}) sent in ${(t.sendingMs / 1000).toFixed(1)} s = ${t.framesPerSecond} frames/s (whole run ${(t.elapsedMs / 1000).toFixed(1)} s), ${mib(t.bytes)}`,
     `  responses ${t.responses}, connections ${t.connections} (closed by the broker ${t.brokerCloses}, dropped as stalled ${t.stalledDrops})`,
     `  type-valid (apiKey, version) pairs sent: ${t.structuredApiVersions} of ${result.structuredPairs.length}`,
     `  watchdog probes ${t.watchdogProbes}, slowest ${t.watchdogMaxLatencyMs} ms`,
