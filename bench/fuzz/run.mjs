@@ -10,6 +10,7 @@
 // Exit code 0 when there was no hang, exit or RSS overrun; 1 otherwise.
 import { parseArgs } from 'node:util';
 import { formatLiveFuzzReport, runLiveFuzz } from '../../tests/dist/support/live-fuzz/live-fuzz.js';
+import { measureFrame } from '../../tests/dist/support/live-fuzz/replay.js';
 import { describeFrame, generateFrame, generatorInputs } from '../../tests/dist/support/live-fuzz/frame-generator.js';
 import { FUZZ_VOCABULARY, startFuzzTarget } from '../../tests/dist/support/live-fuzz/fuzz-target.js';
 import { loadGoldenRequests } from '../../tests/dist/support/live-fuzz/golden-frames.js';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     continue: { type: 'boolean', default: false },
     'frames-per-broker': { type: 'string', default: '100000' },
     show: { type: 'string' },
+    'stall-replay': { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -51,6 +53,8 @@ if (values.help) {
   --no-minimise      do not search for the single reproducing frame
   --continue         after a failure, restart a fresh broker and go on
   --frames-per-broker N  replace the broker by a fresh one (seeded topics again) every N frames (default 100000)
+  --stall-replay SEED:FROM-TO  replay frames FROM..TO of SEED one at a time against a fresh broker, each followed
+                     at once by an ApiVersions on another connection; prints the 10 frames that delayed it most
   --show SEED:INDEX  print that frame (hex and decoded header) and exit; starts a broker
                      only to read the API versions it serves, which the generator uses
   --json FILE        also write the result as JSON`);
@@ -65,6 +69,30 @@ if (values.show !== undefined) {
     const [seed, index] = ref.split(':').map(Number);
     console.log(describeFrame(generateFrame(seed, index, inputs), 1 << 20));
   }
+  process.exit(0);
+}
+
+if (values['stall-replay'] !== undefined) {
+  const m = /^(\d+):(\d+)-(\d+)$/.exec(values['stall-replay']);
+  if (m === null) throw new Error('--stall-replay SEED:FROM-TO');
+  const [seed, from, to] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  let target = await startFuzzTarget();
+  const inputs = generatorInputs(loadRequestModels(), target.served, loadGoldenRequests(), FUZZ_VOCABULARY);
+  const costs = [];
+  for (let index = from; index <= to; index++) {
+    const cost = await measureFrame(target.samsa, generateFrame(seed, index, inputs), Number(values['watchdog-ms']));
+    costs.push(cost);
+    if (cost.effect !== 'ok') {
+      console.log(`${cost.effect.toUpperCase()} after:\n${describeFrame(cost.frame, 1 << 20)}\n--- broker log tail ---\n${target.samsa.logTail(3000)}`);
+      await target.samsa.kill9();
+      await target.samsa.stop();
+      target = await startFuzzTarget();
+    }
+    if ((index - from) % 1000 === 999) console.error(`replayed ${index - from + 1} of ${to - from + 1}`);
+  }
+  await target.samsa.stop();
+  costs.sort((a, b) => b.probeMs - a.probeMs);
+  for (const c of costs.slice(0, 10)) console.log(`probe ${c.probeMs.toFixed(0)} ms: ${describeFrame(c.frame, 300)}`);
   process.exit(0);
 }
 

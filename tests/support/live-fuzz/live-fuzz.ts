@@ -14,7 +14,7 @@ import { loadGoldenRequests } from './golden-frames.js';
 import { sampleProcess } from './proc-stats.js';
 import { loadRequestModels } from './request-models.js';
 import { replayFrame } from './replay.js';
-import { Watchdog } from './watchdog.js';
+import { Watchdog, type SlowProbe } from './watchdog.js';
 
 export interface LiveFuzzOptions {
   /** One run of frames per seed, in order. */
@@ -38,6 +38,8 @@ export interface LiveFuzzOptions {
   watchdogIntervalMs?: number;
   /** A probe unanswered this long is a hang; 5,000 ms by default. */
   watchdogBoundMs?: number;
+  /** A probe answered but slower than this is recorded as a stall, with its suspects; 1,000 ms by default. */
+  slowProbeMs?: number;
   /** Broker RSS above this is a failure; 1 GiB by default. */
   rssBoundBytes?: number;
   /** On a hang or exit, search the suspects for the single frame that reproduces it; true by default. */
@@ -86,6 +88,17 @@ export interface MinimiseOutcome {
   reproducesAlone?: boolean;
 }
 
+/** A watchdog probe that was answered, but late: the broker's event loop was blocked or starved. */
+export interface LiveFuzzStall {
+  what: string;
+  latencyMs: number;
+  /** Frames sent from 1 s before the probe until its answer, oldest first. */
+  suspects: FrameRef[];
+}
+
+/** Stalls kept in a result: the slowest ones. */
+const MAX_STALLS = 5;
+
 export interface LiveFuzzTotals {
   frames: number;
   /** Wall time of the whole run: broker starts, sending, minimisation, cleanup. */
@@ -120,6 +133,8 @@ export interface LiveFuzzResult {
   options: LiveFuzzOptions;
   totals: LiveFuzzTotals;
   failures: LiveFuzzFailure[];
+  /** The slowest answered probes above `slowProbeMs` (at most 5), not failures. */
+  stalls: LiveFuzzStall[];
   /** Every (apiKey, apiVersion) pair the structured generator covers, for coverage checks. */
   structuredPairs: string[];
   /** The pairs actually sent. */
@@ -147,6 +162,7 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
     framesPerConnection: 2_000,
     watchdogIntervalMs: 150,
     watchdogBoundMs: 5_000,
+    slowProbeMs: 1_000,
     rssBoundBytes: 1024 * 1024 * 1024,
     minimise: true,
     framesPerBroker: Infinity,
@@ -158,6 +174,7 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
   const sentPairs = new Set<string>();
   const bySource: Record<FrameSource, number> = { random: 0, structured: 0, golden: 0 };
   const failures: LiveFuzzFailure[] = [];
+  const stalls: LiveFuzzStall[] = [];
   const recentSeed = new Float64Array(RECENT_FRAMES);
   const recentIndex = new Float64Array(RECENT_FRAMES);
   const recentAt = new Float64Array(RECENT_FRAMES);
@@ -219,9 +236,19 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
     brokerStarts++;
     const pid = target.pid() ?? -1;
     let failure: { kind: FailureKind; reason: string } | null = null;
-    const dog = await Watchdog.start(target.bootstrap, { intervalMs: opts.watchdogIntervalMs, boundMs: opts.watchdogBoundMs }, (reason) => {
-      failure ??= { kind: 'HANG', reason };
-    });
+    const onSlowProbe = (probe: SlowProbe): void => {
+      if (stalls.length >= MAX_STALLS && stalls[stalls.length - 1].latencyMs >= probe.latencyMs) return;
+      stalls.push({ what: probe.what, latencyMs: probe.latencyMs, suspects: suspectsBetween(probe.startedAt - SUSPECT_LEAD_MS, probe.answeredAt) });
+      stalls.sort((a, b) => b.latencyMs - a.latencyMs);
+      stalls.length = Math.min(stalls.length, MAX_STALLS);
+    };
+    const dog = await Watchdog.start(
+      target.bootstrap,
+      { intervalMs: opts.watchdogIntervalMs, boundMs: opts.watchdogBoundMs, slowProbeMs: opts.slowProbeMs, onSlowProbe },
+      (reason) => {
+        failure ??= { kind: 'HANG', reason };
+      },
+    );
     const [host, port] = target.bootstrap.split(':');
     const conns = new FuzzConnections(opts.connections, {
       host,
@@ -314,7 +341,7 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
       await target.stop();
     }
   }
-  return { options, totals: totals(), failures, structuredPairs, sentStructuredPairs: [...sentPairs].sort(), inputs: inputs ?? null };
+  return { options, totals: totals(), failures, stalls, structuredPairs, sentStructuredPairs: [...sentPairs].sort(), inputs: inputs ?? null };
 }
 
 /**
@@ -366,6 +393,15 @@ export function formatLiveFuzzReport(result: LiveFuzzResult): string {
     `  last frame: ${t.last === null ? 'none' : `seed ${t.last.seed} index ${t.last.index}`}`,
   ];
   const inputs = result.inputs;
+  for (const s of result.stalls) {
+    const first = s.suspects[0];
+    const lastRef = s.suspects[s.suspects.length - 1];
+    lines.push(
+      '',
+      `STALL (not a failure): watchdog ${s.what} answered after ${s.latencyMs} ms; ${s.suspects.length} frames sent from 1 s before it` +
+        (first === undefined ? '' : ` (seed ${first.seed} index ${first.index} to seed ${lastRef.seed} index ${lastRef.index}; replay with --stall-replay)`),
+    );
+  }
   for (const f of result.failures) {
     lines.push('', `${f.kind}: ${f.reason} (at seed ${f.at.seed} index ${f.at.index}; ${f.suspects.length} suspect frames)`);
     if (f.minimised) {

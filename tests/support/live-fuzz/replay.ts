@@ -1,6 +1,6 @@
 // Sends one frame to a broker and checks that it still serves: the step of minimisation.
 import { connect } from 'node:net';
-import { apiVersionsWorks } from '../raw-kafka.js';
+import { apiVersionsWorks, RawConnection, requestFrame } from '../raw-kafka.js';
 import type { SamsaProcess } from '../samsa-process.js';
 import type { FuzzFrame } from './frame-generator.js';
 
@@ -36,5 +36,41 @@ export async function replayFrame(target: SamsaProcess, frame: FuzzFrame, boundM
     return target.alive() ? 'hang' : 'exit';
   } finally {
     socket.destroy();
+  }
+}
+
+/** One frame's effect on the broker's responsiveness. */
+export interface FrameCost {
+  frame: FuzzFrame;
+  /** Time until an ApiVersions sent right after the frame, on another connection, was answered. */
+  probeMs: number;
+  effect: 'ok' | 'hang' | 'exit';
+}
+
+/**
+ * Sends `frame` and, right behind it on another connection, an ApiVersions request: the
+ * time until that answer is how long the frame kept the broker's event loop from serving
+ * others (a few ms when it did not). Used to find the frame behind a stall.
+ */
+export async function measureFrame(target: SamsaProcess, frame: FuzzFrame, boundMs: number): Promise<FrameCost> {
+  const [conn, probe] = await Promise.all([RawConnection.open(target.bootstrap, boundMs), RawConnection.open(target.bootstrap, boundMs)]);
+  try {
+    conn.send(frame.bytes);
+    const started = performance.now();
+    probe.send(requestFrame(18, 0, 1));
+    let effect: FrameCost['effect'] = 'ok';
+    try {
+      const answer = await probe.next(boundMs);
+      if (answer === 'closed') effect = target.alive() ? 'hang' : 'exit';
+    } catch {
+      effect = target.alive() ? 'hang' : 'exit';
+    }
+    const probeMs = performance.now() - started;
+    // Give the frame's own answer or close a moment so connections do not pile up.
+    await conn.next(50).catch(() => undefined);
+    return { frame, probeMs, effect };
+  } finally {
+    conn.destroy();
+    probe.destroy();
   }
 }

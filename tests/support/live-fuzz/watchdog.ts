@@ -11,6 +11,18 @@ import { apiVersionsRequest, fetchRequest, metadataRequest, produceRequest } fro
 export interface WatchdogOptions {
   intervalMs: number;
   boundMs: number;
+  /** A probe answered but slower than this is reported through `onSlowProbe`. */
+  slowProbeMs: number;
+  /** Called with each answered probe slower than `slowProbeMs`. */
+  onSlowProbe?: (probe: SlowProbe) => void;
+}
+
+/** An answered probe that took longer than the slow-probe threshold: the broker stalled. */
+export interface SlowProbe {
+  what: string;
+  startedAt: number;
+  answeredAt: number;
+  latencyMs: number;
 }
 
 export interface WatchdogStats {
@@ -84,6 +96,7 @@ export class Watchdog {
       this.#probes++;
       this.#lastAnsweredAt = now;
       this.#maxLatencyMs = Math.max(this.#maxLatencyMs, now - started);
+      if (now - started > this.#opts.slowProbeMs) this.#opts.onSlowProbe?.({ what, startedAt: started, answeredAt: now, latencyMs: now - started });
       const wait = this.#opts.intervalMs - (now - started);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
