@@ -11,8 +11,8 @@ import { formatLiveFuzzReport, runLiveFuzz } from '../support/live-fuzz/live-fuz
 
 const SEEDS = [1, 2, 3];
 const FRAMES_PER_SEED = 4_000;
-/** Sending stops after this long even if the seeds are not done (a slow machine sends fewer frames). */
-const MAX_SENDING_MS = 35_000;
+/** Sending stops after this much sending time even if the seeds are not done (a slow machine sends fewer frames). */
+const MAX_SENDING_MS = 30_000;
 const RSS_BOUND_BYTES = 768 * 1024 * 1024;
 
 test('a live broker survives fuzzed frames: no hang, no exit, bounded RSS, watchdog answered throughout', { timeout: 150_000 }, async () => {
@@ -37,10 +37,7 @@ test('a live broker survives fuzzed frames: no hang, no exit, bounded RSS, watch
   assert.ok(t.frames >= 1_000, `frames sent: ${t.frames}\n${report}`);
   assert.ok(t.responses > 0 && t.brokerCloses > 0, `responses ${t.responses}, closes ${t.brokerCloses}\n${report}`);
   assert.ok(t.bySource.structured > 0 && t.bySource.golden > 0 && t.bySource.random > 0, report);
-  // Every API key the broker serves was sent as a type-valid request.
-  const served = new Set(result.inputs?.served.map((s) => s.model.apiKey));
-  const sentKeys = new Set(result.sentStructuredPairs.map((p) => Number(p.split(':')[0])));
-  const missing = [...served].filter((k) => !sentKeys.has(k));
-  assert.deepEqual(missing, [], `served API keys never sent\n${report}`);
+  // How many frames fit in the time bound depends on the machine, so coverage of every API key
+  // and version is checked without a broker, on a fixed frame count (live-fuzz-generator.test.ts).
   console.log(report);
 });

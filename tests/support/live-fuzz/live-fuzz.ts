@@ -22,7 +22,7 @@ export interface LiveFuzzOptions {
   /** Frames per seed (indexes 0 .. framesPerSeed-1, or from `startIndex`). */
   framesPerSeed: number;
   startIndex?: number;
-  /** Stop sending after this long overall (the totals say how far it got); unbounded by default. */
+  /** Stop after this much sending time (broker starts and minimisation not counted; the totals say how far it got); unbounded by default. */
   maxDurationMs?: number;
   /** Fuzz connections open at a time; 8 by default. */
   connections?: number;
@@ -189,7 +189,8 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
   let sendingMs = 0;
   let sendingSince: number | null = null;
   const runStartedAt = Date.now();
-  const deadline = opts.maxDurationMs === undefined ? Infinity : runStartedAt + opts.maxDurationMs;
+  const maxSendingMs = opts.maxDurationMs ?? Infinity;
+  const sendingTimeLeft = (): boolean => sendingMs + (sendingSince === null ? 0 : Date.now() - sendingSince) < maxSendingMs;
 
   function totals(live?: { conns: FuzzConnections; dog: Watchdog }): LiveFuzzTotals {
     const c = { ...counters };
@@ -229,7 +230,7 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
   let seedPos = 0;
   let index = opts.startIndex ?? 0;
   let lastProgress = runStartedAt;
-  while (seedPos < opts.seeds.length && Date.now() < deadline) {
+  while (seedPos < opts.seeds.length && sendingTimeLeft()) {
     const started = await startFuzzTarget(opts.brokerSettings);
     const target: SamsaProcess = started.samsa;
     inputs ??= generatorInputs(models, started.served, golden, FUZZ_VOCABULARY);
@@ -271,7 +272,7 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
     sendingSince = Date.now();
     const framesAtStart = conns.counters.frames;
     try {
-      while (failure === null && seedPos < opts.seeds.length && Date.now() < deadline && conns.counters.frames - framesAtStart < opts.framesPerBroker) {
+      while (failure === null && seedPos < opts.seeds.length && sendingTimeLeft() && conns.counters.frames - framesAtStart < opts.framesPerBroker) {
         const seed = opts.seeds[seedPos];
         for (let turn = 0; turn < FRAMES_PER_TURN && index < opts.framesPerSeed; turn++, index++) {
           const frame = generateFrame(seed, index, inputs);
