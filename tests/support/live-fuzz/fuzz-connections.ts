@@ -107,11 +107,12 @@ export class FuzzConnections {
   /**
    * Writes `frame` on the next connection with room, replacing dead, stalled and worn-out
    * connections on the way; waits (bounded by stallMs per round) while every connection is full.
-   * Returns false, unsent, once the pool is closed.
+   * Returns false, unsent, once the pool is closed or `stop()` returns true (checked on every
+   * round, so a broker that died or hung while every connection was busy ends the wait).
    */
-  async send(frame: FuzzFrame): Promise<boolean> {
+  async send(frame: FuzzFrame, stop: () => boolean): Promise<boolean> {
     for (;;) {
-      if (this.#closed) return false;
+      if (this.#closed || stop()) return false;
       const now = Date.now();
       for (let i = 0; i < this.#pool.length; i++) {
         const slot = (this.#next + i) % this.#pool.length;

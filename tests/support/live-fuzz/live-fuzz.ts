@@ -269,6 +269,10 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
       if (s.rssBytes > opts.rssBoundBytes) failure ??= { kind: 'RSS', reason: `broker RSS ${mib(s.rssBytes)} over the bound of ${mib(opts.rssBoundBytes)}` };
     };
     const sampler = setInterval(sample, 500);
+    const stopSending = (): boolean => {
+      if (!target.alive()) failure ??= { kind: 'EXIT', reason: 'the broker process exited' };
+      return failure !== null;
+    };
     sendingSince = Date.now();
     const framesAtStart = conns.counters.frames;
     try {
@@ -278,7 +282,7 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
           const frame = generateFrame(seed, index, inputs);
           bySource[frame.source]++;
           if (frame.source === 'structured') sentPairs.add(`${frame.intendedApiKey}:${frame.intendedApiVersion}`);
-          if (!(await conns.send(frame))) break;
+          if (!(await conns.send(frame, stopSending))) break;
           const slot = recentCount++ % RECENT_FRAMES;
           recentSeed[slot] = seed;
           recentIndex[slot] = index;
@@ -324,7 +328,12 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRes
       brokerCpuMs += cpuNow - cpuAtStart;
       cpuAtStart = cpuNow;
     }
-    const found = failure as { kind: FailureKind; reason: string } | null;
+    let found = failure as { kind: FailureKind; reason: string } | null;
+    if (found?.kind === 'HANG') {
+      // A dying broker first closes the watchdog's connection; its exit is seen a moment later.
+      for (let waited = 0; waited < 1_000 && target.alive(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!target.alive()) found = { kind: 'EXIT', reason: `the broker process exited (${found.reason})` };
+    }
     if (found !== null) {
       const now = Date.now();
       const suspects =
