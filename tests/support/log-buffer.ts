@@ -9,11 +9,14 @@ export class LogBuffer {
 
   append(chunk: Buffer | string): void {
     this.#text += chunk.toString();
-    if (this.#text.length > this.#limit) this.#text = this.#text.slice(this.#text.length - this.#limit);
+    // Trimmed only at twice the limit, so a chatty child costs amortised O(1) per chunk
+    // instead of a copy of the whole buffer per line.
+    if (this.#text.length > 2 * this.#limit) this.#text = this.#text.slice(this.#text.length - this.#limit);
   }
 
-  /** Everything kept so far. */
+  /** The last `limit` characters written. */
   text(): string {
+    if (this.#text.length > this.#limit) this.#text = this.#text.slice(this.#text.length - this.#limit);
     return this.#text;
   }
 
