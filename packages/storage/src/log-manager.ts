@@ -29,7 +29,9 @@ import { systemClock, type Clock } from './clock.js';
 import { CleanerManager } from './compaction/cleaner-manager.js';
 import type { CleanResult } from './compaction/log-cleaner.js';
 import { StorageError } from './errors.js';
+import { FileHandleCache, type FileHandleCacheStats } from './file-handle-cache.js';
 import { nodeFs, type Fs } from './fs.js';
+import { openFileSoftLimit, resolveMaxOpenFiles } from './open-file-limit.js';
 import type { LogConfig } from './log-config.js';
 import { classifyStorageFault, LogDirHealth, type LogDirFailure } from './log-dir-health.js';
 import { ErrorCode } from '@samsa/protocol';
@@ -60,6 +62,12 @@ export interface LogManagerOptions {
   producerIdExpirationCheckIntervalMs?: number;
   /** The log cleaner of compacted topics (Kafka's log.cleaner.* broker configs); enabled by default. */
   cleaner?: LogCleanerSettings;
+  /**
+   * log.max.open.files: at most this many segment descriptors open at once
+   * (file-handle-cache.ts). Unset or <= 0: half the process's open-file soft
+   * limit (open-file-limit.ts).
+   */
+  maxOpenFiles?: number;
 }
 
 /** Broker-level settings of the log cleaner; functions are read at each use (dynamic configs). */
@@ -90,10 +98,13 @@ export class LogManager {
   #closed = false;
   #cleaner: CleanerManager | null;
   #health = new Map<string, LogDirHealth>();
+  #files: FileHandleCache;
 
   private constructor(opts: LogManagerOptions) {
     this.#opts = opts;
-    this.#fs = opts.fs ?? nodeFs;
+    // Every file the logs open goes through one bounded descriptor cache.
+    this.#files = new FileHandleCache(opts.fs ?? nodeFs, resolveMaxOpenFiles(opts.maxOpenFiles));
+    this.#fs = this.#files.wrap();
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.log ?? (() => undefined);
     for (const logDir of opts.logDirs) {
@@ -111,6 +122,7 @@ export class LogManager {
   static async open(opts: LogManagerOptions): Promise<LogManager> {
     if (opts.logDirs.length === 0) throw new RangeError('LogManager needs at least one log dir');
     const m = new LogManager(opts);
+    m.#log('log file descriptors bounded', { maxOpenFiles: m.#files.limit, openFileSoftLimit: openFileSoftLimit() });
     for (const logDir of opts.logDirs) {
       await m.#fs.mkdir(logDir);
       for (const name of (await m.#fs.readdir(logDir)).sort()) {
@@ -135,6 +147,11 @@ export class LogManager {
       }
     }
     return m;
+  }
+
+  /** Descriptors the logs hold now, the bound, and how often it evicted (file-handle-cache.ts). */
+  openFileStats(): FileHandleCacheStats {
+    return this.#files.stats();
   }
 
   /** The log of a partition, if this broker has it. */
@@ -302,7 +319,7 @@ export class LogManager {
 /** `error` when the failure took (or found) its log dir offline, else `warn`. */
 function failureLevel(err: unknown): 'warn' | 'error' {
   const fault = classifyStorageFault(err);
-  return fault !== null && fault !== 'no-space' ? 'error' : 'warn';
+  return fault !== null && fault !== 'no-space' && fault !== 'no-descriptors' ? 'error' : 'warn';
 }
 
 /** The message of the innermost cause (the errno and path of the failed call). */
