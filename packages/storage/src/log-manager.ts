@@ -86,6 +86,27 @@ export interface LogCleanerSettings {
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
+/** Partition logs opened or closed at once at start and shutdown. */
+const PARALLEL_LOG_OPS = 16;
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first failure after all started calls settle. */
+async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== null) throw (failure as { err: unknown }).err;
+}
+
 /** All partition logs of this broker. */
 export class LogManager {
   #logs = new Map<string, { log: PartitionLog; logDir: string }>();
@@ -123,6 +144,8 @@ export class LogManager {
     if (opts.logDirs.length === 0) throw new RangeError('LogManager needs at least one log dir');
     const m = new LogManager(opts);
     m.#log('log file descriptors bounded', { maxOpenFiles: m.#files.limit, openFileSoftLimit: openFileSoftLimit() });
+    const found: Array<{ logDir: string; topic: string; partition: number }> = [];
+    const seenIn = new Map<string, string>();
     for (const logDir of opts.logDirs) {
       await m.#fs.mkdir(logDir);
       for (const name of (await m.#fs.readdir(logDir)).sort()) {
@@ -135,16 +158,27 @@ export class LogManager {
         if (tp === null) continue;
         const st = await m.#fs.stat(path);
         if (st === null || !st.isDirectory) continue;
-        if (m.#logs.has(key(tp.topic, tp.partition))) {
-          throw new Error(`partition ${name} exists in more than one log dir (${logDir} and ${m.#logs.get(key(tp.topic, tp.partition))?.logDir})`);
-        }
-        const config = { ...opts.defaultConfig, ...(opts.topicConfigs?.(tp.topic) ?? {}) };
-        const log = await PartitionLog.open({ dir: logDir, topic: tp.topic, partition: tp.partition, config, fs: m.#fs, clock: m.#clock, logDirHealth: m.#healthOf(logDir) });
-        if (!log.openInfo.cleanShutdown || log.openInfo.truncatedBytes > 0 || log.openInfo.rebuiltSegments > 0) {
-          m.#log('recovered partition log', { topic: tp.topic, partition: tp.partition, ...log.openInfo, logEndOffset: log.logEndOffset });
-        }
-        m.#logs.set(key(tp.topic, tp.partition), { log, logDir });
+        const k = key(tp.topic, tp.partition);
+        if (seenIn.has(k)) throw new Error(`partition ${name} exists in more than one log dir (${logDir} and ${seenIn.get(k)})`);
+        seenIn.set(k, logDir);
+        found.push({ logDir, ...tp });
       }
+    }
+    // Partitions open in parallel, a bounded number at a time: each open waits mostly on the
+    // disk (reads, a directory fsync), and descriptors stay bounded by the file-handle cache.
+    try {
+      await forEachBounded(found, PARALLEL_LOG_OPS, async ({ logDir, topic, partition }) => {
+        const config = { ...opts.defaultConfig, ...(opts.topicConfigs?.(topic) ?? {}) };
+        const log = await PartitionLog.open({ dir: logDir, topic, partition, config, fs: m.#fs, clock: m.#clock, logDirHealth: m.#healthOf(logDir) });
+        m.#logs.set(key(topic, partition), { log, logDir });
+        if (!log.openInfo.cleanShutdown || log.openInfo.truncatedBytes > 0 || log.openInfo.rebuiltSegments > 0) {
+          m.#log('recovered partition log', { topic, partition, ...log.openInfo, logEndOffset: log.logEndOffset });
+        }
+      });
+    } catch (err) {
+      // Release what did open, so a failed start holds no descriptors.
+      await Promise.all(m.partitions().map((log) => log.close().catch(() => undefined)));
+      throw err;
     }
     return m;
   }
@@ -280,13 +314,15 @@ export class LogManager {
     await this.#cleaner?.close();
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
     const errors: unknown[] = [];
-    for (const log of this.partitions()) {
+    // In parallel, bounded: each close waits on fdatasyncs and a directory fsync, which the
+    // file system commits together when several are pending.
+    await forEachBounded(this.partitions(), PARALLEL_LOG_OPS, async (log) => {
       try {
         await log.close();
       } catch (err) {
         errors.push(err);
       }
-    }
+    });
     if (errors.length > 0) throw new AggregateError(errors, 'closing partition logs failed');
   }
 

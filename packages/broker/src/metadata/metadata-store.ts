@@ -136,7 +136,14 @@ export class FileMetadataStore implements MetadataStore {
     if (this.#byName.has(name)) throw new Error(`topic ${name} already exists`);
     const topic: TopicMetadata = { name, topicId: newTopicId(), partitions, configs: new Map(configs) };
     this.#index(topic);
-    await this.#persist();
+    try {
+      await this.#persist();
+    } catch (err) {
+      // Not written (e.g. out of file descriptors): the topic does not exist, here either.
+      this.#byName.delete(name);
+      this.#byId.delete(topic.topicId);
+      throw err;
+    }
     return topic;
   }
 
