@@ -149,7 +149,16 @@ test('more partitions than the process may open files: created, written, read, k
   } catch (err) {
     createError = err;
   }
+  let growError: unknown = null;
+  try {
+    await admin2.createPartitions({ topicPartitions: [{ topic: c.name, count: c.partitions + 100 }] });
+  } catch (err) {
+    growError = err;
+  }
   assert.ok(broker.alive(), `the broker survives a CreateTopics while out of descriptors\n${broker.logTail()}`);
+  const growErrorTypes = growError === null ? [] : kafkajsErrorTypes(growError);
+  t.diagnostic(`CreatePartitions while out of descriptors: ${growError === null ? 'succeeded' : growErrorTypes.join(', ')}`);
+  if (growError !== null) assert.ok(growErrorTypes.includes('KAFKA_STORAGE_ERROR'), `a Kafka error answers CreatePartitions: ${growErrorTypes.join(', ')}`);
   const createErrorTypes = createError === null ? [] : kafkajsErrorTypes(createError);
   t.diagnostic(`CreateTopics while out of descriptors: ${createError === null ? 'succeeded' : createErrorTypes.join(', ')}`);
   if (createError !== null) {
@@ -180,6 +189,19 @@ test('more partitions than the process may open files: created, written, read, k
     throw new Error(`produce to every partition of ${d.name} failed: ${String(err)}\n${broker.logs().split('\n').filter((l) => !l.includes('recovered partition log')).join('\n').slice(-6000)}`, { cause: err });
   }
   await producer2.disconnect();
+  // CreatePartitions was all or nothing: every partition the metadata lists takes a record.
+  const admin3 = kafka.admin();
+  await admin3.connect();
+  const cPartitions = (await admin3.fetchTopicMetadata({ topics: [c.name] })).topics[0].partitions.length;
+  await admin3.disconnect();
+  assert.ok(cPartitions === c.partitions || cPartitions === c.partitions + 100, `${c.name} has ${cPartitions} partitions`);
+  if (cPartitions > c.partitions) {
+    const producer3 = kafka.producer({ allowAutoTopicCreation: false });
+    await producer3.connect();
+    await producer3.send({ topic: c.name, acks: -1, messages: Array.from({ length: cPartitions - c.partitions }, (_, k) => ({ partition: c.partitions + k, value: kjs(c.name, c.partitions + k) })) });
+    await producer3.disconnect();
+  }
+  for (let p = c.partitions; p < cPartitions; p++) want[c.name].set(p, [kjs(c.name, p)]);
   await checkAll('after running out of descriptors');
   await broker.kill9();
   await broker.restart();

@@ -73,7 +73,19 @@ export class TopicManager {
     return this.#serialize(async () => {
       const before = this.#metadata.topic(name);
       const topic = await this.#metadata.setPartitionCount(name, count);
-      for (let p = before?.partitions ?? 0; p < count; p++) await this.#ensureLog(topic, p);
+      const from = before?.partitions ?? 0;
+      try {
+        for (let p = from; p < count; p++) await this.#ensureLog(topic, p);
+      } catch (err) {
+        // As for create: all the new partitions or none (the next start's reconcile finishes an undo that failed).
+        try {
+          await this.#metadata.setPartitionCount(name, from);
+          for (let p = from; p < count; p++) await this.#logs.deletePartition(name, p);
+        } catch {
+          // Keep the first error.
+        }
+        throw err;
+      }
       return topic;
     });
   }

@@ -185,7 +185,12 @@ export class FileMetadataStore implements MetadataStore {
     if (!current) throw new Error(`unknown topic ${name}`);
     const next = change(current);
     this.#index(next);
-    await this.#persist();
+    try {
+      await this.#persist();
+    } catch (err) {
+      this.#index(current); // not written: the change did not happen
+      throw err;
+    }
     return next;
   }
 
