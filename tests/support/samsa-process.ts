@@ -15,6 +15,8 @@ export interface SamsaOptions {
   settings?: Record<string, string | number | boolean>;
   /** Bound on startup (until the broker listens); 30 s by default. */
   startTimeoutMs?: number;
+  /** Runs the broker with this soft and hard RLIMIT_NOFILE (`ulimit -n` in bash, then exec node). */
+  openFileLimit?: number;
 }
 
 /** A Samsa broker running as a child process on 127.0.0.1. */
@@ -76,7 +78,9 @@ export async function startSamsa(options: SamsaOptions = {}): Promise<SamsaProce
 
   async function launch(): Promise<void> {
     log.append(`\n=== samsa ${args.slice(1).join(' ')}\n`);
-    const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = options.openFileLimit === undefined
+      ? spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     trackChild(proc);
     // Only this process's output counts: after a restart the log still holds

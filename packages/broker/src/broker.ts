@@ -136,6 +136,7 @@ export class Broker {
       logDirs,
       fs: opts.fs,
       defaultConfig: TopicConfigs.toLogConfig(new Map(), config),
+      maxOpenFiles: config.getNumber('log.max.open.files'),
       retentionCheckIntervalMs: clampTimerDelay(config.logRetentionCheckIntervalMs),
       // Kafka's default scheduler interval is Long.MAX_VALUE (flush.ms then never fires); checking every
       // second at most makes a topic's flush.ms work as documented, and costs nothing when no topic sets it.

@@ -42,7 +42,20 @@ export class TopicManager {
   create(name: string, partitions: number, configs: ReadonlyMap<string, string>): Promise<TopicMetadata> {
     return this.#serialize(async () => {
       const topic = await this.#metadata.createTopic(name, partitions, configs);
-      for (let p = 0; p < partitions; p++) await this.#ensureLog(topic, p);
+      try {
+        for (let p = 0; p < partitions; p++) await this.#ensureLog(topic, p);
+      } catch (err) {
+        // A partition could not be created (e.g. out of file descriptors): undo the whole
+        // topic, so a create never half-succeeds. If the undo fails too, the next start's
+        // reconcile opens the missing logs.
+        try {
+          await this.#metadata.deleteTopic(name);
+          for (let p = 0; p < partitions; p++) await this.#logs.deletePartition(name, p);
+        } catch {
+          // Keep the first error: it is the one the client should see.
+        }
+        throw err;
+      }
       return topic;
     });
   }
@@ -60,7 +73,19 @@ export class TopicManager {
     return this.#serialize(async () => {
       const before = this.#metadata.topic(name);
       const topic = await this.#metadata.setPartitionCount(name, count);
-      for (let p = before?.partitions ?? 0; p < count; p++) await this.#ensureLog(topic, p);
+      const from = before?.partitions ?? 0;
+      try {
+        for (let p = from; p < count; p++) await this.#ensureLog(topic, p);
+      } catch (err) {
+        // As for create: all the new partitions or none (the next start's reconcile finishes an undo that failed).
+        try {
+          await this.#metadata.setPartitionCount(name, from);
+          for (let p = from; p < count; p++) await this.#logs.deletePartition(name, p);
+        } catch {
+          // Keep the first error.
+        }
+        throw err;
+      }
       return topic;
     });
   }

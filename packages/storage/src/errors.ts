@@ -16,9 +16,10 @@ const offsetOutOfRangeBrand = Symbol.for('samsa.storage.OffsetOutOfRangeError');
  * What kind of storage fault an error is, when the code raising it knows
  * better than its errno tells (see log-dir-health.ts for the truth table):
  * `sync-failed` an fsync/fdatasync failed, `io-failed` the log can no longer
- * vouch for its files, `no-space` the device is full.
+ * vouch for its files, `no-space` the device is full, `no-descriptors` the
+ * process (EMFILE) or system (ENFILE) is out of file descriptors.
  */
-export type StorageFault = 'no-space' | 'sync-failed' | 'io-failed';
+export type StorageFault = 'no-space' | 'no-descriptors' | 'sync-failed' | 'io-failed';
 
 /** Base class of storage errors; `code` is a Kafka error code (see `ErrorCode`). */
 export class StorageError extends Error {

@@ -42,6 +42,13 @@ export interface FsFile {
   /** Current length in bytes. */
   size(): Promise<number>;
   close(): Promise<void>;
+  /**
+   * Optional: keeps the descriptor open until the returned function is
+   * called, for files whose descriptor may otherwise be closed between
+   * operations (file-handle-cache.ts). Needed before the path is unlinked
+   * or replaced while readers still use the file. Absent: always open.
+   */
+  hold?(): Promise<() => void>;
 }
 
 /** Minimal stat result. */
@@ -55,6 +62,13 @@ export interface FsStat {
 export interface Fs {
   /** Opens for reading and writing, creating the file if absent. */
   open(path: string): Promise<FsFile>;
+  /**
+   * Opens an existing file for reading and writing; ENOENT if it is absent.
+   * Used to reopen a file whose descriptor was closed to stay within the
+   * open-file bound (file-handle-cache.ts), so a deleted file never comes
+   * back empty. Fs implementations without it fall back to {@link open}.
+   */
+  openExisting?(path: string): Promise<FsFile>;
   /** The whole file, or null if it does not exist. For small metadata files only. */
   readFile(path: string): Promise<Buffer | null>;
   /**
@@ -204,6 +218,11 @@ export const nodeFs: Fs = {
       fs.open(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644, (err, fd) =>
         err ? reject(err) : resolve(new NodeFile(path, fd)),
       ),
+    );
+  },
+  openExisting(path) {
+    return new Promise((resolve, reject) =>
+      fs.open(path, fs.constants.O_RDWR, (err, fd) => (err ? reject(err) : resolve(new NodeFile(path, fd)))),
     );
   },
   async readFile(path) {

@@ -15,6 +15,8 @@ export {
   maxSegmentMs,
 } from './log-config.js';
 export { LogManager, type LogManagerOptions, type LogCleanerSettings, type StorageLogger, type StorageLogLevel } from './log-manager.js';
+export { FileHandleCache, CachedFile, type FileHandleCacheStats } from './file-handle-cache.js';
+export { openFileSoftLimit, resolveMaxOpenFiles } from './open-file-limit.js';
 export { LogDirHealth, classifyStorageFault, takesLogDirOffline, type LogDirFailure } from './log-dir-health.js';
 export { OffsetIndex, OFFSET_INDEX_ENTRY_SIZE, type OffsetPosition } from './offset-index.js';
 export {

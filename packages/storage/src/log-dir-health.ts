@@ -20,6 +20,12 @@
  *                                                                        the dir stays online
  *   ENOSPC, EDQUOT                           after the batch is in the   dir offline (the log cannot take
  *                                            log, before its ack         the batch back)
+ *   EMFILE, ENFILE                           opening a file (a segment   the request fails with
+ *                                            reopened by the file-handle KAFKA_STORAGE_ERROR; the dir
+ *                                            cache, a new partition)     stays online (a process limit,
+ *                                                                        not a fault of the device)
+ *   EMFILE, ENFILE                           after the batch is in the   dir offline, as ENOSPC there
+ *                                            log, before its ack
  *   any, while cutting the partial bytes     after a failed write        dir offline (a torn tail could
  *   of a failed write                                                    be served after a clean restart)
  *   any other errno (EIO, EROFS, EBADF, ...) any read or write          dir offline
@@ -44,6 +50,7 @@ export interface LogDirFailure {
 
 const SYNC_SYSCALLS = new Set(['fsync', 'fdatasync']);
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+const NO_DESCRIPTORS = new Set(['EMFILE', 'ENFILE']);
 const MAX_CAUSE_DEPTH = 8;
 
 /**
@@ -63,12 +70,13 @@ export function classifyStorageFault(err: unknown): StorageFault | null {
     e = cause;
   }
   if (errno === null) return null;
-  return NO_SPACE.has(errno) ? 'no-space' : 'io-failed';
+  if (NO_SPACE.has(errno)) return 'no-space';
+  return NO_DESCRIPTORS.has(errno) ? 'no-descriptors' : 'io-failed';
 }
 
 /** Whether a fault of this kind takes the log directory offline (see the table above). */
 export function takesLogDirOffline(fault: StorageFault): boolean {
-  return fault !== 'no-space';
+  return fault !== 'no-space' && fault !== 'no-descriptors';
 }
 
 /** One log directory's state, shared by every partition log stored in it. */

@@ -29,7 +29,9 @@ import { systemClock, type Clock } from './clock.js';
 import { CleanerManager } from './compaction/cleaner-manager.js';
 import type { CleanResult } from './compaction/log-cleaner.js';
 import { StorageError } from './errors.js';
+import { FileHandleCache, type FileHandleCacheStats } from './file-handle-cache.js';
 import { nodeFs, type Fs } from './fs.js';
+import { openFileSoftLimit, resolveMaxOpenFiles } from './open-file-limit.js';
 import type { LogConfig } from './log-config.js';
 import { classifyStorageFault, LogDirHealth, type LogDirFailure } from './log-dir-health.js';
 import { ErrorCode } from '@samsa/protocol';
@@ -60,6 +62,12 @@ export interface LogManagerOptions {
   producerIdExpirationCheckIntervalMs?: number;
   /** The log cleaner of compacted topics (Kafka's log.cleaner.* broker configs); enabled by default. */
   cleaner?: LogCleanerSettings;
+  /**
+   * log.max.open.files: at most this many segment descriptors open at once
+   * (file-handle-cache.ts). Unset or <= 0: half the process's open-file soft
+   * limit (open-file-limit.ts).
+   */
+  maxOpenFiles?: number;
 }
 
 /** Broker-level settings of the log cleaner; functions are read at each use (dynamic configs). */
@@ -78,6 +86,27 @@ export interface LogCleanerSettings {
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
+/** Partition logs opened or closed at once at start and shutdown. */
+const PARALLEL_LOG_OPS = 16;
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first failure after all started calls settle. */
+async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== null) throw (failure as { err: unknown }).err;
+}
+
 /** All partition logs of this broker. */
 export class LogManager {
   #logs = new Map<string, { log: PartitionLog; logDir: string }>();
@@ -90,10 +119,13 @@ export class LogManager {
   #closed = false;
   #cleaner: CleanerManager | null;
   #health = new Map<string, LogDirHealth>();
+  #files: FileHandleCache;
 
   private constructor(opts: LogManagerOptions) {
     this.#opts = opts;
-    this.#fs = opts.fs ?? nodeFs;
+    // Every file the logs open goes through one bounded descriptor cache.
+    this.#files = new FileHandleCache(opts.fs ?? nodeFs, resolveMaxOpenFiles(opts.maxOpenFiles));
+    this.#fs = this.#files.wrap();
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.log ?? (() => undefined);
     for (const logDir of opts.logDirs) {
@@ -111,6 +143,9 @@ export class LogManager {
   static async open(opts: LogManagerOptions): Promise<LogManager> {
     if (opts.logDirs.length === 0) throw new RangeError('LogManager needs at least one log dir');
     const m = new LogManager(opts);
+    m.#log('log file descriptors bounded', { maxOpenFiles: m.#files.limit, openFileSoftLimit: openFileSoftLimit() });
+    const found: Array<{ logDir: string; topic: string; partition: number }> = [];
+    const seenIn = new Map<string, string>();
     for (const logDir of opts.logDirs) {
       await m.#fs.mkdir(logDir);
       for (const name of (await m.#fs.readdir(logDir)).sort()) {
@@ -123,18 +158,34 @@ export class LogManager {
         if (tp === null) continue;
         const st = await m.#fs.stat(path);
         if (st === null || !st.isDirectory) continue;
-        if (m.#logs.has(key(tp.topic, tp.partition))) {
-          throw new Error(`partition ${name} exists in more than one log dir (${logDir} and ${m.#logs.get(key(tp.topic, tp.partition))?.logDir})`);
-        }
-        const config = { ...opts.defaultConfig, ...(opts.topicConfigs?.(tp.topic) ?? {}) };
-        const log = await PartitionLog.open({ dir: logDir, topic: tp.topic, partition: tp.partition, config, fs: m.#fs, clock: m.#clock, logDirHealth: m.#healthOf(logDir) });
-        if (!log.openInfo.cleanShutdown || log.openInfo.truncatedBytes > 0 || log.openInfo.rebuiltSegments > 0) {
-          m.#log('recovered partition log', { topic: tp.topic, partition: tp.partition, ...log.openInfo, logEndOffset: log.logEndOffset });
-        }
-        m.#logs.set(key(tp.topic, tp.partition), { log, logDir });
+        const k = key(tp.topic, tp.partition);
+        if (seenIn.has(k)) throw new Error(`partition ${name} exists in more than one log dir (${logDir} and ${seenIn.get(k)})`);
+        seenIn.set(k, logDir);
+        found.push({ logDir, ...tp });
       }
     }
+    // Partitions open in parallel, a bounded number at a time: each open waits mostly on the
+    // disk (reads, a directory fsync), and descriptors stay bounded by the file-handle cache.
+    try {
+      await forEachBounded(found, PARALLEL_LOG_OPS, async ({ logDir, topic, partition }) => {
+        const config = { ...opts.defaultConfig, ...(opts.topicConfigs?.(topic) ?? {}) };
+        const log = await PartitionLog.open({ dir: logDir, topic, partition, config, fs: m.#fs, clock: m.#clock, logDirHealth: m.#healthOf(logDir) });
+        m.#logs.set(key(topic, partition), { log, logDir });
+        if (!log.openInfo.cleanShutdown || log.openInfo.truncatedBytes > 0 || log.openInfo.rebuiltSegments > 0) {
+          m.#log('recovered partition log', { topic, partition, ...log.openInfo, logEndOffset: log.logEndOffset });
+        }
+      });
+    } catch (err) {
+      // Release what did open, so a failed start holds no descriptors.
+      await Promise.all(m.partitions().map((log) => log.close().catch(() => undefined)));
+      throw err;
+    }
     return m;
+  }
+
+  /** Descriptors the logs hold now, the bound, and how often it evicted (file-handle-cache.ts). */
+  openFileStats(): FileHandleCacheStats {
+    return this.#files.stats();
   }
 
   /** The log of a partition, if this broker has it. */
@@ -263,13 +314,15 @@ export class LogManager {
     await this.#cleaner?.close();
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
     const errors: unknown[] = [];
-    for (const log of this.partitions()) {
+    // In parallel, bounded: each close waits on fdatasyncs and a directory fsync, which the
+    // file system commits together when several are pending.
+    await forEachBounded(this.partitions(), PARALLEL_LOG_OPS, async (log) => {
       try {
         await log.close();
       } catch (err) {
         errors.push(err);
       }
-    }
+    });
     if (errors.length > 0) throw new AggregateError(errors, 'closing partition logs failed');
   }
 
@@ -302,7 +355,7 @@ export class LogManager {
 /** `error` when the failure took (or found) its log dir offline, else `warn`. */
 function failureLevel(err: unknown): 'warn' | 'error' {
   const fault = classifyStorageFault(err);
-  return fault !== null && fault !== 'no-space' ? 'error' : 'warn';
+  return fault !== null && fault !== 'no-space' && fault !== 'no-descriptors' ? 'error' : 'warn';
 }
 
 /** The message of the innermost cause (the errno and path of the failed call). */

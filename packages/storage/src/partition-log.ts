@@ -513,8 +513,9 @@ export class PartitionLog {
       this.#unflushedMessages += nextOffset - firstOffset;
       if (this.#unflushedMessages >= c.flushMessages || now - this.#lastFlushMs >= c.flushMs) await this.#flushData();
     } catch (err) {
-      if (classifyStorageFault(err) !== 'no-space') throw err;
-      throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.topic}-${this.partition}: out of space after the batches were written`, { cause: err, fault: 'io-failed' });
+      const fault = classifyStorageFault(err);
+      if (fault !== 'no-space' && fault !== 'no-descriptors') throw err;
+      throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.topic}-${this.partition}: ${fault === 'no-space' ? 'out of space' : 'out of file descriptors'} after the batches were written`, { cause: err, fault: 'io-failed' });
     }
   }
 
@@ -601,7 +602,16 @@ export class PartitionLog {
       const at = segs.indexOf(sources[0]);
       // A truncation into a sealed segment makes it the active one, so "not last" also means "unchanged".
       if (at < 0 || at + sources.length >= segs.length || sources.some((src, k) => segs[at + k] !== src)) return false;
-      const seg = await install();
+      // install() renames the cleaned files over the first source's paths and
+      // unlinks the others: readers still on a source must keep its descriptor.
+      for (const src of sources) await src.keepOpenUntilClosed();
+      let seg: LogSegment;
+      try {
+        seg = await install();
+      } catch (err) {
+        for (const src of sources) src.releaseKeepOpen();
+        throw err;
+      }
       assert(seg.baseOffset === sources[0].baseOffset && seg.nextOffset <= segs[at + sources.length].baseOffset, () =>
         `cleaned segment [${seg.baseOffset}, ${seg.nextOffset}) does not fit where [${sources[0].baseOffset}, ${segs[at + sources.length].baseOffset}) was`);
       s.segments = [...segs.slice(0, at), seg, ...segs.slice(at + sources.length)];

@@ -19,6 +19,13 @@
  * Readers pin the segment (acquire/release) so that deleting it waits to
  * close the fd until in-flight reads finish; the files themselves are
  * unlinked at once (POSIX keeps the open fd readable).
+ *
+ * Under a LogManager the .log file is a CachedFile (file-handle-cache.ts):
+ * its descriptor may be closed between operations when the broker-wide
+ * open-file bound needs room, and reopened by path on the next one. So
+ * before a path goes away or names another file (delete, a compaction
+ * swap) the descriptor is held open for readers still in progress. The
+ * index files hold no descriptor: they live in memory and are written whole.
  */
 import { join } from 'node:path';
 import { decodeRecordBatchAt, RECORD_BATCH_HEADER_SIZE, RecordBatchHeader, ErrorCode } from '@samsa/protocol';
@@ -99,6 +106,8 @@ export class LogSegment {
   #readers = 0;
   #onIdle: (() => void) | null = null;
   #closed = false;
+  /** Releases a {@link keepOpenUntilClosed} hold, or null. */
+  #hold: (() => void) | null = null;
 
   private constructor(fs: Fs, dir: string, baseOffset: number, file: FsFile, cfg: SegmentIndexConfig, nowMs: number) {
     this.#fs = fs;
@@ -435,16 +444,54 @@ export class LogSegment {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#readers > 0) await new Promise<void>((resolve) => (this.#onIdle = resolve));
+    await this.#drainReaders();
+    this.#releaseHold();
     await this.#file.close();
   }
 
-  /** Unlinks the three files, then closes (waiting for readers). */
+  /**
+   * Unlinks the three files, then closes (waiting for readers). Readers in
+   * progress finish on the open descriptor: it is held open first, because
+   * a descriptor closed by the file-handle cache could not be reopened once
+   * the path is gone.
+   */
   async delete(): Promise<void> {
+    const wasClosed = this.#closed;
+    this.#closed = true;
+    if (!wasClosed && this.#readers > 0) await this.keepOpenUntilClosed();
     await this.#fs.unlink(this.logPath);
     await this.#fs.unlink(this.indexPath);
     await this.#fs.unlink(this.timeIndexPath);
-    await this.close();
+    if (wasClosed) return;
+    await this.#drainReaders();
+    this.#releaseHold();
+    await this.#file.close();
+  }
+
+  /**
+   * Keeps the .log descriptor open until {@link close} (or
+   * {@link releaseKeepOpen}). Compaction calls it on source segments before
+   * it renames the cleaned files over their paths, so readers still holding
+   * a source keep reading the old file rather than reopening the new one.
+   */
+  async keepOpenUntilClosed(): Promise<void> {
+    if (this.#hold !== null || this.#file.hold === undefined) return;
+    this.#hold = await this.#file.hold();
+  }
+
+  /** Undoes {@link keepOpenUntilClosed} (the replacement did not happen). */
+  releaseKeepOpen(): void {
+    this.#releaseHold();
+  }
+
+  #releaseHold(): void {
+    const release = this.#hold;
+    this.#hold = null;
+    release?.();
+  }
+
+  async #drainReaders(): Promise<void> {
+    if (this.#readers > 0) await new Promise<void>((resolve) => (this.#onIdle = resolve));
   }
 
   /** Kafka's sparse indexing rule, shared by append and rebuild. */

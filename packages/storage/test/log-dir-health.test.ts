@@ -23,6 +23,8 @@ test('the truth table: which errors take a log dir offline', () => {
     ['failed fsync, even ENOSPC', errno('ENOSPC', 'fsync'), 'sync-failed'],
     ['ENOSPC on write', errno('ENOSPC', 'write'), 'no-space'],
     ['EDQUOT on open', errno('EDQUOT', 'open'), 'no-space'],
+    ['EMFILE on open', errno('EMFILE', 'open'), 'no-descriptors'],
+    ['ENFILE on open', errno('ENFILE', 'open'), 'no-descriptors'],
     ['EIO on write', errno('EIO', 'write'), 'io-failed'],
     ['EROFS on rename', errno('EROFS', 'rename'), 'io-failed'],
     ['EIO on read', errno('EIO', 'read'), 'io-failed'],
@@ -35,6 +37,7 @@ test('the truth table: which errors take a log dir offline', () => {
   assert.equal(takesLogDirOffline('sync-failed'), true);
   assert.equal(takesLogDirOffline('io-failed'), true);
   assert.equal(takesLogDirOffline('no-space'), false);
+  assert.equal(takesLogDirOffline('no-descriptors'), false);
 });
 
 test('a failed fdatasync takes the log offline; it is never retried and nothing later is acknowledged', async () => {

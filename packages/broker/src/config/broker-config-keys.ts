@@ -270,6 +270,10 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'How often segments are checked against the retention limits.',
   },
   {
+    name: 'log.max.open.files', type: 'int', default: '-1', validator: atLeast(-1), importance: 'medium', dynamic: 'read-only',
+    doc: 'Samsa extension (Kafka keeps every segment open): most segment files kept open at once (least recently used ones are closed and reopened on demand). -1 or 0: half the process open-file soft limit (RLIMIT_NOFILE).',
+  },
+  {
     name: 'log.cleanup.policy', type: 'list', default: 'delete', validator: listOf(...CLEANUP_POLICIES), importance: 'medium', dynamic: 'cluster-wide',
     doc: 'Default cleanup.policy of topics.',
   },

@@ -8,6 +8,7 @@
  * listed twice. ValidateOnly checks without changing anything.
  */
 import { CreatePartitionsApi, ErrorCode, type CreatePartitionsRequest, type CreatePartitionsResponse } from '@samsa/protocol';
+import { classifyStorageFault, StorageError } from '@samsa/storage';
 import type { BrokerServices } from '../broker-services.js';
 import type { ApiHandler } from '../request-context.js';
 import { isInternalTopic } from '../topic-name.js';
@@ -76,7 +77,8 @@ export function createPartitionsHandler(s: BrokerServices): ApiHandler<CreatePar
           s.logger.info({ topic: t.name, partitions: t.count }, 'added partitions');
         } catch (err) {
           s.logger.error({ err, topic: t.name }, 'create partitions failed');
-          fail(ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message);
+          // A storage failure (out of disk space or file descriptors) keeps its Kafka code; the new partitions were undone.
+          fail(err instanceof StorageError ? err.code : classifyStorageFault(err) !== null ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message);
         }
       }
       return { throttleTimeMs: 0, results };

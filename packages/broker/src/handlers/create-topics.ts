@@ -17,6 +17,7 @@
  * (each is a directory with open files on this one node).
  */
 import { CreateTopicsApi, ErrorCode, ZERO_UUID, type CreateTopicsRequest, type CreateTopicsResponse } from '@samsa/protocol';
+import { classifyStorageFault, StorageError } from '@samsa/storage';
 import type { BrokerServices } from '../broker-services.js';
 import { TopicConfigs } from '../config/effective-config.js';
 import { CONFIG_SOURCE_CODES } from '../config/config-view.js';
@@ -134,12 +135,19 @@ export function createTopicsHandler(s: BrokerServices): ApiHandler<CreateTopicsR
           s.logger.info({ topic: t.name, partitions, configs: Object.fromEntries(overrides) }, 'created topic');
         } catch (err) {
           s.logger.error({ err, topic: t.name }, 'create topic failed');
-          fail(ErrorCode.UNKNOWN_SERVER_ERROR, `Could not create topic ${t.name}: ${(err as Error).message}`);
+          // A storage failure (out of disk space or file descriptors) keeps its Kafka code; the topic was undone.
+          fail(createFailureCode(err), `Could not create topic ${t.name}: ${(err as Error).message}`);
         }
       }
       return { throttleTimeMs: 0, topics: results };
     },
   };
+}
+
+/** KAFKA_STORAGE_ERROR (or the storage error's own code) for a failed disk or open-file limit, else UNKNOWN_SERVER_ERROR. */
+function createFailureCode(err: unknown): number {
+  if (err instanceof StorageError) return err.code;
+  return classifyStorageFault(err) !== null ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 
 function assignmentProblem(assignments: CreateTopicsRequest['topics'][number]['assignments'], nodeId: number): string | null {
