@@ -48,7 +48,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "install-librdkafka-js: building @confluentinc/kafka-javascript (librdkafka from source, ~1-2 min)"
-if ! (cd "$dir" && CKJS_LINKING=dynamic npm ci --no-audit --no-fund >/dev/null 2>"$dir/npm-ci.err"); then
+# The error file is named from the repository root, outside the subshell that changes directory.
+if ! (cd "$dir" && CKJS_LINKING=dynamic npm ci --no-audit --no-fund) >/dev/null 2>"$dir/npm-ci.err"; then
   unavailable "npm ci of @confluentinc/kafka-javascript failed: $(tail -c 2000 "$dir/npm-ci.err" | tr '\n' ' ')"
 fi
 loads || unavailable "@confluentinc/kafka-javascript was built but does not load"
