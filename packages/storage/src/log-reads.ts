@@ -12,6 +12,7 @@ import { ErrorCode } from '@samsa/protocol';
 import { OffsetOutOfRangeError, StorageError } from './errors.js';
 import { logEndOffset, type LogState } from './log-state.js';
 import type { LogSegment } from './segment.js';
+import { floorSegment } from './floor-segment.js';
 
 /** Result of {@link readLog}. */
 export interface ReadResult {
@@ -118,19 +119,3 @@ export async function offsetOfMaxTimestamp(s: LogState): Promise<{ offset: numbe
   }
 }
 
-/** Index of the last segment with baseOffset <= offset (0 if none). */
-function floorSegment(segs: readonly LogSegment[], offset: number): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let found = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (segs[mid].baseOffset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
-}

@@ -51,6 +51,8 @@
  * "filthiest log"), then 'delete-horizon' ones.
  */
 
+import { floorSegment } from '../floor-segment.js';
+
 /** What the decision needs to know about one segment. */
 export interface CleanableSegment {
   baseOffset: number;
@@ -90,23 +92,6 @@ export interface CleanableRange {
 /** Why a log is cleaned. */
 export type CleaningReason = 'max-lag' | 'dirty-ratio' | 'delete-horizon';
 
-/** Index of the last segment with baseOffset <= offset, or 0. */
-function floorIndex(segs: readonly CleanableSegment[], offset: number): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let found = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (segs[mid].baseOffset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
-}
-
 /** Applies the offset and byte rules above. `segs` is non-empty, oldest first, the last active. */
 export function cleanableRange(segs: readonly CleanableSegment[], p: CleanableParams): CleanableRange {
   const active = segs[segs.length - 1];
@@ -115,7 +100,7 @@ export function cleanableRange(segs: readonly CleanableSegment[], p: CleanablePa
   let uncleanable = Math.min(p.lastStableOffset, active.baseOffset);
   const minLag = Math.max(0, p.minCompactionLagMs);
   if (minLag > 0) {
-    for (let i = floorIndex(segs, firstDirty); i < segs.length - 1; i++) {
+    for (let i = floorSegment(segs, firstDirty); i < segs.length - 1; i++) {
       if (segs[i].largestTimestamp > p.nowMs - minLag) {
         uncleanable = Math.min(uncleanable, segs[i].baseOffset);
         break;
@@ -123,7 +108,7 @@ export function cleanableRange(segs: readonly CleanableSegment[], p: CleanablePa
     }
   }
   // Round down to a segment boundary: a segment is cleaned whole or not at all.
-  const ui = floorIndex(segs, uncleanable);
+  const ui = floorSegment(segs, uncleanable);
   const firstUncleanable = Math.max(firstDirty, ui === segs.length - 1 ? active.baseOffset : segs[ui].baseOffset);
   let cleanBytes = 0;
   let dirtyBytes = 0;
