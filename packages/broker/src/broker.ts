@@ -7,9 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { LogManager, type Fs } from '@samsa/storage';
-import type { FetchRequest, FetchResponse } from '@samsa/protocol';
 import type { BrokerServices, Endpoint } from './broker-services.js';
-import type { ApiHandler } from './request-context.js';
 import { BrokerConfig } from './config/broker-config.js';
 import { TopicConfigs } from './config/effective-config.js';
 import { DEFAULT_OFFSET_METADATA_MAX_BYTES, GroupCoordinator } from './coordinators/group/group-coordinator.js';
@@ -244,7 +242,7 @@ export class Broker {
     };
     for (const make of [
       produceHandler,
-      fetchWithBrokerLimit,
+      fetchHandler,
       listOffsetsHandler,
       metadataHandler,
       apiVersionsHandler,
@@ -357,21 +355,4 @@ export class Broker {
     })();
     return this.#stopping;
   }
-}
-
-/**
- * The Fetch handler with the broker's fetch.max.bytes applied as Kafka does
- * (KIP-541): a response's MaxBytes is the smaller of the request's and the
- * broker's. Kept here rather than in handlers/fetch.ts so the handler stays
- * about reading logs.
- */
-function fetchWithBrokerLimit(s: BrokerServices): ApiHandler<FetchRequest, FetchResponse> {
-  const inner = fetchHandler(s);
-  return {
-    ...inner,
-    handle(ctx, req) {
-      const limit = s.config.fetchMaxBytes;
-      return inner.handle(ctx, req.maxBytes > limit ? { ...req, maxBytes: limit } : req);
-    },
-  };
 }

@@ -22,7 +22,8 @@
  * until the deadline and froze the broker).
  *
  * Response size (KIP-74): each partition gets at most
- * min(PartitionMaxBytes, what is left of MaxBytes). Only the first batch of
+ * min(PartitionMaxBytes, what is left of MaxBytes), MaxBytes itself capped by
+ * the broker's fetch.max.bytes (KIP-541). Only the first batch of
  * the whole response may exceed that, so a consumer always makes progress;
  * once the response holds data, a batch that does not fit is left for the
  * next fetch.
@@ -97,7 +98,8 @@ function waitKeys(s: BrokerServices, req: FetchRequest, useTopicIds: boolean): s
 }
 
 async function readOnce(s: BrokerServices, req: FetchRequest, useTopicIds: boolean, version: number): Promise<{ response: FetchResponse; bytes: number; anyError: boolean }> {
-  let budget = req.maxBytes;
+  // The broker's fetch.max.bytes caps the request's MaxBytes (KIP-541).
+  let budget = Math.min(req.maxBytes, s.config.fetchMaxBytes);
   let bytes = 0;
   let anyError = false;
   const readCommitted = req.isolationLevel === READ_COMMITTED;
